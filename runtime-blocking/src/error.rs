@@ -1,0 +1,183 @@
+//! The one `JoinError` and task `Id` a user sees, whichever crate ran the work.
+//!
+//! They live in this, the lowest crate, because the dependency direction is
+//! `runtime` -> `runtime-core` -> `runtime-blocking`: the scheduler re-exports
+//! them, so an async task and a blocking job fail with the very same type.
+
+use std::any::Any;
+use std::fmt;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+/// The identity of a task or blocking job: unique for the life of the process
+/// (and so per runtime), never reused.
+///
+/// ```
+/// # use runtime_blocking::Id;
+/// let (a, b) = (Id::next(), Id::next());
+/// assert_ne!(a, b);
+/// assert!(format!("{a}").parse::<u64>().is_ok());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl Id {
+    /// Hands out a fresh id. Ids come from one process-wide counter, so ids of
+    /// tasks and of blocking jobs never collide.
+    #[doc(hidden)]
+    pub fn next() -> Id {
+        // Relaxed: only uniqueness matters, which the atomic RMW alone gives.
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Id(NonZeroU64::new(n).expect("task id counter wrapped around"))
+    }
+
+    /// The id as a number, e.g. for logs.
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Debug for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Id({})", self.0)
+    }
+}
+
+/// Why awaiting a task (or blocking job) gave no value: it was cancelled, or it
+/// panicked. asyncio's `CancelledError` and "the exception the task raised".
+pub struct JoinError {
+    id: Id,
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    /// A `Mutex` makes the (only `Send`) payload `Sync`, so `JoinError` can be
+    /// boxed as `dyn Error + Send + Sync`; it is only ever locked by `into_panic`.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    /// The error for a task or job that was cancelled before it finished.
+    #[doc(hidden)]
+    pub fn cancelled(id: Id) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// The error for a task or job that panicked with `payload`.
+    #[doc(hidden)]
+    pub fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::Panic(Mutex::new(payload)),
+        }
+    }
+
+    /// True if the task was aborted (or its runtime shut down) before finishing.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// True if the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload, to inspect or re-raise with
+    /// [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    /// If the error is not a panic (check [`is_panic`](Self::is_panic) first,
+    /// or use [`try_into_panic`](Self::try_into_panic)).
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on a cancellation; check `is_panic()` first")
+    }
+
+    /// The panic payload, or the error back if it is a cancellation.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(p) => Ok(p.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The id of the task that failed.
+    pub fn id(&self) -> Id {
+        self.id
+    }
+
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(p) = &self.repr else {
+            return None;
+        };
+        let p = p.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
+            p.downcast_ref::<&'static str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "<non-string payload>".to_string()),
+        )
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.panic_message() {
+            None => write!(f, "task {} was cancelled", self.id),
+            Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.panic_message() {
+            None => write!(f, "JoinError::Cancelled({:?})", self.id),
+            Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", self.id),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(e: JoinError) -> std::io::Error {
+        std::io::Error::other(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_and_panic_render_and_classify() {
+        let id = Id::next();
+        let c = JoinError::cancelled(id);
+        assert!(c.is_cancelled() && !c.is_panic());
+        assert_eq!(c.to_string(), format!("task {id} was cancelled"));
+        let p = JoinError::panic(id, Box::new("boom"));
+        assert!(p.is_panic());
+        assert!(p.to_string().contains("boom"));
+        assert_eq!(*p.into_panic().downcast::<&str>().unwrap(), "boom");
+    }
+
+    #[test]
+    fn join_error_is_send_sync_error() {
+        fn check<E: std::error::Error + Send + Sync + 'static>() {}
+        check::<JoinError>();
+    }
+}

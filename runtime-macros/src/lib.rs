@@ -1,0 +1,1 @@
+//! `#[runtime::main]` and `#[runtime::test]` (placeholder while the crate is written).
