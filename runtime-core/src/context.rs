@@ -1,0 +1,96 @@
+//! Per-thread runtime context: which runtime this thread belongs to (for
+//! `Handle::current` and `spawn`), whether it is inside a runtime (to refuse
+//! nested `block_on`), and the cooperative budget of the task being polled.
+
+use crate::loom::thread_local;
+use crate::scheduler;
+use std::cell::{Cell, RefCell};
+
+struct Context {
+    handle: RefCell<Option<scheduler::Handle>>,
+    /// Inside `block_on` or on a worker thread: blocking on another runtime
+    /// here would deadlock or starve this one.
+    in_runtime: Cell<bool>,
+    /// Remaining budget of the current poll; `None` outside budgeted polls.
+    budget: Cell<Option<u8>>,
+}
+
+thread_local! {
+    static CONTEXT: Context = Context {
+        handle: RefCell::new(None),
+        in_runtime: Cell::new(false),
+        budget: Cell::new(None),
+    };
+}
+
+/// The runtime of the current thread, if any.
+pub(crate) fn current() -> Option<scheduler::Handle> {
+    CONTEXT
+        .try_with(|c| c.handle.borrow().clone())
+        .ok()
+        .flatten()
+}
+
+pub(crate) fn in_runtime() -> bool {
+    CONTEXT.try_with(|c| c.in_runtime.get()).unwrap_or(false)
+}
+
+pub(crate) fn budget() -> Option<u8> {
+    CONTEXT.try_with(|c| c.budget.get()).ok().flatten()
+}
+
+pub(crate) fn set_budget(b: Option<u8>) {
+    let _ = CONTEXT.try_with(|c| c.budget.set(b));
+}
+
+/// Restores the previous context when dropped.
+pub(crate) struct EnterGuard {
+    prev_handle: Option<scheduler::Handle>,
+    prev_in_runtime: bool,
+}
+
+/// Makes `handle` current (`Handle::current`, `spawn`) without marking the
+/// thread as running a runtime: `Handle::enter`.
+pub(crate) fn set_current(handle: scheduler::Handle) -> EnterGuard {
+    CONTEXT.with(|c| EnterGuard {
+        prev_handle: c.handle.replace(Some(handle)),
+        prev_in_runtime: c.in_runtime.get(),
+    })
+}
+
+/// Enters a runtime for `block_on` or a worker thread's life.
+///
+/// # Panics
+/// If this thread is already inside a runtime: blocking it would stall every
+/// task that runtime expects this thread to run.
+#[track_caller]
+pub(crate) fn enter_runtime(handle: scheduler::Handle) -> EnterGuard {
+    CONTEXT.with(|c| {
+        if c.in_runtime.get() {
+            panic!(
+                "cannot block on a runtime from inside a runtime: this thread is already \
+                 running async tasks (nested `block_on`, or `#[runtime::main]` called from \
+                 async code). Await the future instead, or use `runtime::spawn` / \
+                 `spawn_blocking` to run it elsewhere."
+            );
+        }
+        c.in_runtime.set(true);
+        EnterGuard {
+            prev_handle: c.handle.replace(Some(handle)),
+            prev_in_runtime: false,
+        }
+    })
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev_handle.take();
+        let in_rt = self.prev_in_runtime;
+        let _ = CONTEXT.try_with(|c| {
+            c.in_runtime.set(in_rt);
+            // Dropped outside the borrow: a handle's drop may end a runtime.
+            let old = c.handle.replace(prev);
+            drop(old);
+        });
+    }
+}

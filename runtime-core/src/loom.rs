@@ -1,0 +1,66 @@
+//! The one door to synchronization primitives.
+//!
+//! Every atomic, `UnsafeCell`, `Mutex`, `Condvar`, thread spawn and thread-local
+//! in this crate comes through here: `std` normally, `loom` under `--cfg loom`,
+//! so the model checker sees every access the protocols make.
+
+#[cfg(not(loom))]
+mod imp {
+    pub(crate) use std::sync::{Arc, Condvar, Mutex};
+    pub(crate) use std::thread_local;
+
+    pub(crate) mod atomic {
+        pub(crate) use std::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
+        };
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{Builder, JoinHandle};
+    }
+
+    pub(crate) mod cell {
+        /// `UnsafeCell` with loom's closure API, so call sites read the same
+        /// under both configurations and loom can track every access.
+        #[derive(Debug)]
+        pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+                UnsafeCell(std::cell::UnsafeCell::new(value))
+            }
+
+            #[inline(always)]
+            pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            #[inline(always)]
+            pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
+}
+
+#[cfg(loom)]
+mod imp {
+    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
+    pub(crate) use loom::thread_local;
+
+    pub(crate) mod atomic {
+        pub(crate) use loom::sync::atomic::{
+            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
+        };
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{Builder, JoinHandle};
+    }
+
+    pub(crate) mod cell {
+        pub(crate) use loom::cell::UnsafeCell;
+    }
+}
+
+pub(crate) use imp::*;

@@ -1,0 +1,187 @@
+use super::Runtime;
+use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
+use std::fmt;
+use std::io;
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// let rt = runtime_core::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-app")
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    thread_name: String,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    MultiThread,
+    CurrentThread,
+}
+
+impl Builder {
+    /// A work-stealing runtime with one worker thread per CPU core (change it
+    /// with [`worker_threads`](Self::worker_threads)).
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    /// A runtime that runs every task on the thread calling
+    /// [`Runtime::block_on`], in FIFO order: deterministic, like asyncio's
+    /// event loop.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            thread_name: "runtime-worker".to_string(),
+            on_thread_start: None,
+            on_thread_stop: None,
+        }
+    }
+
+    /// Number of worker threads (multi-thread flavor; default: the number of
+    /// CPU cores). `0` makes [`build`](Self::build) fail.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name prefix of the worker threads; worker `i` is named `{name}-{i}`
+    /// (default `runtime-worker`).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// Runs `f` on each worker thread as it starts, before any task.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each worker thread just before it exits.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// Builds the runtime, starting its worker threads.
+    ///
+    /// # Errors
+    /// `InvalidInput` for `worker_threads(0)` (or with the current-thread
+    /// flavor, which has no worker threads); the OS error if a worker thread
+    /// cannot be started.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let config = Config {
+            thread_name: self.thread_name.clone(),
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+        };
+        match self.kind {
+            Kind::CurrentThread => {
+                if let Some(n) = self.worker_threads {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "worker_threads({n}) was set on a current-thread runtime, which runs \
+                             every task on the thread calling `block_on`; use \
+                             `Builder::new_multi_thread()` to get worker threads"
+                        ),
+                    ));
+                }
+                let shared = current_thread::Shared::new(config);
+                Ok(Runtime::from_parts(
+                    scheduler::Handle::Current(shared),
+                    Vec::new(),
+                ))
+            }
+            Kind::MultiThread => {
+                let n = match self.worker_threads {
+                    Some(0) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "worker_threads(0): a multi-thread runtime needs at least 1 worker \
+                             thread; leave it unset for one per CPU core",
+                        ))
+                    }
+                    Some(n) => n,
+                    None => default_workers(),
+                };
+                let (shared, locals) = multi_thread::Shared::new(n, config);
+                let handle = scheduler::Handle::Multi(shared.clone());
+                let mut threads = Vec::with_capacity(n);
+                for (index, local) in locals.into_iter().enumerate() {
+                    let worker_shared = shared.clone();
+                    let spawned = crate::loom::thread::Builder::new()
+                        .name(format!("{}-{index}", self.thread_name))
+                        .spawn(move || {
+                            let shared = worker_shared;
+                            run_hook(shared.config.on_thread_start.as_ref(), "on_thread_start");
+                            let stop = shared.config.on_thread_stop.clone();
+                            multi_thread::run_worker(shared, index, local);
+                            run_hook(stop.as_ref(), "on_thread_stop");
+                        });
+                    match spawned {
+                        Ok(t) => threads.push(t),
+                        Err(e) => {
+                            // Workers that did start, and the worker count
+                            // they expect, must not outlive this error.
+                            shared.begin_shutdown();
+                            for t in threads {
+                                let _ = t.join();
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
+                Ok(Runtime::from_parts(handle, threads))
+            }
+        }
+    }
+}
+
+/// Runs a thread hook; a panic in it is reported and contained, so the worker
+/// still serves (or still exits cleanly).
+fn run_hook(hook: Option<&Callback>, which: &str) {
+    if let Some(f) = hook {
+        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f())) {
+            let msg = crate::task::panic_message(&*panic);
+            tracing::error!(hook = which, panic = %msg, "a runtime thread hook panicked; the thread carries on");
+        }
+    }
+}
+
+fn default_workers() -> usize {
+    #[cfg(loom)]
+    return 2;
+    #[cfg(not(loom))]
+    num_cpus::get().max(1)
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("flavor", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,115 @@
+use crate::context;
+use crate::scheduler;
+use crate::task::{JoinHandle, Meta};
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+
+/// A cheap, cloneable reference to a runtime, for spawning onto it from
+/// anywhere (other threads included).
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+impl Handle {
+    /// The runtime this thread is running in.
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message saying how to get into one. Use
+    /// [`try_current`](Self::try_current) to check instead.
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(h) => h,
+            Err(e) => panic!("`Handle::current()` called outside a runtime: {e}"),
+        }
+    }
+
+    /// The runtime this thread is running in, or an error outside one.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::current()
+            .map(|inner| Handle { inner })
+            .ok_or(TryCurrentError(()))
+    }
+
+    /// Spawns a task on this runtime; see [`crate::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, None, Location::caller())
+    }
+
+    pub(crate) fn spawn_named<F>(
+        &self,
+        future: F,
+        name: Option<Box<str>>,
+        spawned_at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future, Meta { name, spawned_at })
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so
+    /// `runtime::spawn` and `Handle::current` work here.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _guard: context::set_current(self.inner.clone()),
+            _handle: std::marker::PhantomData,
+        }
+    }
+
+    /// Number of tasks alive (spawned, not yet finished) on this runtime.
+    pub fn num_alive_tasks(&self) -> usize {
+        self.inner.registry().len()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Handle").field(&self.inner).finish()
+    }
+}
+
+/// Returned by [`Handle::enter`]; leaves the runtime context when dropped.
+pub struct EnterGuard<'a> {
+    _guard: context::EnterGuard,
+    _handle: std::marker::PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnterGuard")
+    }
+}
+
+/// There is no runtime on this thread.
+pub struct TryCurrentError(());
+
+impl TryCurrentError {
+    pub(crate) fn message() -> &'static str {
+        "there is no runtime on this thread. Call it from inside `Runtime::block_on`, \
+         an `#[runtime::main]` or `#[runtime::test]` function, or a task spawned on a \
+         runtime; or spawn through a `Handle` / `Runtime::spawn`"
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::message())
+    }
+}
+
+impl fmt::Debug for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TryCurrentError({self})")
+    }
+}
+
+impl std::error::Error for TryCurrentError {}

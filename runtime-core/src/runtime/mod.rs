@@ -1,0 +1,130 @@
+//! `Runtime`: owns the scheduler and its worker threads.
+
+mod builder;
+mod handle;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+
+use crate::context;
+use crate::loom::thread::JoinHandle as ThreadHandle;
+use crate::scheduler;
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The runtime: a scheduler, its worker threads, and every task on it —
+/// asyncio's event loop, on every core.
+///
+/// Dropping it cancels every task that has not finished (each future is
+/// dropped exactly once, on a worker or on the dropping thread) and waits for
+/// the worker threads to exit. Dropped from inside async code, it does the
+/// same without waiting for the threads, instead of panicking.
+///
+/// ```
+/// use runtime_core::Runtime;
+///
+/// let rt = Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = runtime_core::spawn(async { 40 + 2 });
+///     task.await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    /// Worker threads not yet joined (empty for current-thread).
+    threads: Mutex<Vec<ThreadHandle<()>>>,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with one worker per CPU core.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    /// Shorthand for [`Builder::new_multi_thread`].
+    pub fn builder() -> Builder {
+        Builder::new_multi_thread()
+    }
+
+    pub(crate) fn from_parts(inner: scheduler::Handle, threads: Vec<ThreadHandle<()>>) -> Runtime {
+        Runtime {
+            handle: Handle { inner },
+            threads: Mutex::new(threads),
+        }
+    }
+
+    /// Runs `future` to completion on this thread and returns its output:
+    /// asyncio's `run_until_complete`. Tasks it spawns run on the workers (or,
+    /// for the current-thread flavor, on this thread while it waits).
+    ///
+    /// # Panics
+    /// If called from inside a runtime (a task, or another `block_on`):
+    /// blocking that thread would stall the tasks it is meant to run. Await
+    /// the future instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter_runtime(self.handle.inner.clone());
+        self.handle.inner.block_on(future)
+    }
+
+    /// Spawns a task on this runtime; see [`crate::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// A handle to this runtime, to spawn on it from elsewhere.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Shuts down, waiting at most `timeout` for worker threads that are
+    /// stuck in a long poll. Every task is cancelled either way; threads
+    /// still busy after the timeout are left to finish on their own.
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &self.handle.inner;
+        inner.begin_shutdown();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        if !context::in_runtime() && !threads.is_empty() {
+            let all_exited = match (inner, timeout) {
+                (scheduler::Handle::Multi(s), Some(t)) => s.wait_workers(Some(t)),
+                _ => true,
+            };
+            if all_exited {
+                for t in threads {
+                    let _ = t.join();
+                }
+            }
+        }
+        // On a runtime thread we must not wait (a worker cannot join itself);
+        // the workers exit on their own after their current poll.
+        inner.shutdown_tasks();
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("scheduler", &self.handle.inner)
+            .finish_non_exhaustive()
+    }
+}

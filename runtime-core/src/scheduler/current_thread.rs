@@ -1,0 +1,231 @@
+//! The current-thread scheduler: one FIFO queue, driven by `block_on`.
+//!
+//! Deterministic like asyncio's ready queue: tasks run in the order they were
+//! spawned or woken (no LIFO slot), so two tasks that each `yield_now`
+//! strictly alternate.
+//!
+//! Driving: the thread in `block_on` that holds the *core* (a flag under the
+//! `core` mutex) runs queued tasks, polling its own future whenever its waker
+//! fired, and parks on `Shared::parker` when there is nothing to do. Every
+//! `schedule` pushes under the queue lock and then unparks that parker; the
+//! parker's token makes a push that races with the driver's "queue empty,
+//! park" harmless. A second thread calling `block_on` while the core is taken
+//! polls its own future on its own parker and registers as a waiter; when the
+//! driver leaves `block_on` it releases the core and unparks the waiters, one
+//! of which takes over driving.
+//!
+//! Shutdown closes the queue under its lock (later schedules drop their task)
+//! and cancels every task through the registry.
+
+use super::park::Parker;
+use super::Config;
+use crate::coop;
+use crate::loom::atomic::Ordering::*;
+use crate::loom::{Arc, Mutex};
+use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll, Wake, Waker};
+
+/// Tasks run between two polls of the `block_on` future (when it was woken).
+const EVENT_INTERVAL: usize = 61;
+
+pub(crate) struct Shared {
+    queue: Mutex<Queue>,
+    /// The driver sleeps here.
+    parker: Parker,
+    core: Mutex<CoreState>,
+    pub(crate) registry: Registry,
+    #[allow(dead_code)] // read by hooks of later features (thread name for blocking threads)
+    pub(crate) config: Config,
+}
+
+struct Queue {
+    tasks: VecDeque<Notified>,
+    /// Set by shutdown; no task is queued afterwards.
+    closed: bool,
+}
+
+struct CoreState {
+    /// A `block_on` is driving the queue.
+    taken: bool,
+    /// `block_on` callers waiting for the core.
+    waiters: Vec<std::sync::Arc<MainWaker>>,
+}
+
+/// The waker of a `block_on` future.
+struct MainWaker {
+    woken: std::sync::atomic::AtomicBool,
+    /// Where this `block_on` sleeps while another thread drives.
+    parker: Parker,
+    shared: Arc<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref()
+    }
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Release);
+        // We don't know whether our thread is driving (asleep on the shared
+        // parker) or waiting (on its own): unpark both. A spare token only
+        // costs the driver one extra look at the queue.
+        self.parker.unpark();
+        self.shared.parker.unpark();
+    }
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config) -> Arc<Shared> {
+        Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                tasks: VecDeque::new(),
+                closed: false,
+            }),
+            parker: Parker::new(),
+            core: Mutex::new(CoreState {
+                taken: false,
+                waiters: Vec::new(),
+            }),
+            registry: Registry::new(1),
+            config,
+        })
+    }
+
+    pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, meta: Meta) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = task::spawn(future, this.clone(), &this.registry, meta);
+        if let Some(notified) = notified {
+            this.push(notified);
+        }
+        join
+    }
+
+    fn push(&self, task: Notified) {
+        let rejected = {
+            let mut q = self.queue.lock().unwrap();
+            if q.closed {
+                Some(task)
+            } else {
+                q.tasks.push_back(task);
+                None
+            }
+        };
+        // Dropped outside the lock: it may be the last reference.
+        if rejected.is_none() {
+            self.parker.unpark();
+        }
+    }
+
+    fn pop(&self) -> Option<Notified> {
+        self.queue.lock().unwrap().tasks.pop_front()
+    }
+
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.queue.lock().unwrap().tasks.len()
+    }
+
+    pub(crate) fn block_on<F: Future>(this: &Arc<Shared>, future: F) -> F::Output {
+        let mut future = pin!(future);
+        let me = std::sync::Arc::new(MainWaker {
+            woken: std::sync::atomic::AtomicBool::new(true),
+            parker: Parker::new(),
+            shared: this.clone(),
+        });
+        let waker = Waker::from(me.clone());
+        let mut cx = Context::from_waker(&waker);
+        loop {
+            if this.try_take_core(&me) {
+                struct Release<'a>(&'a Shared);
+                impl Drop for Release<'_> {
+                    fn drop(&mut self) {
+                        self.0.release_core();
+                    }
+                }
+                let _release = Release(this);
+                return this.drive(&me, future.as_mut(), &mut cx);
+            }
+            // Another thread drives the tasks: just poll our own future.
+            if me.woken.swap(false, AcqRel) {
+                if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(&mut cx)) {
+                    return v;
+                }
+            }
+            me.parker.park();
+        }
+    }
+
+    fn try_take_core(&self, me: &std::sync::Arc<MainWaker>) -> bool {
+        let mut core = self.core.lock().unwrap();
+        if !core.taken {
+            core.taken = true;
+            return true;
+        }
+        if !core.waiters.iter().any(|w| std::sync::Arc::ptr_eq(w, me)) {
+            core.waiters.push(me.clone());
+        }
+        false
+    }
+
+    fn release_core(&self) {
+        let waiters = {
+            let mut core = self.core.lock().unwrap();
+            core.taken = false;
+            std::mem::take(&mut core.waiters)
+        };
+        for w in waiters {
+            w.parker.unpark();
+        }
+    }
+
+    fn drive<F: Future>(
+        &self,
+        me: &MainWaker,
+        mut future: Pin<&mut F>,
+        cx: &mut Context<'_>,
+    ) -> F::Output {
+        loop {
+            if me.woken.swap(false, AcqRel) {
+                if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(cx)) {
+                    return v;
+                }
+            }
+            let mut ran = 0;
+            while ran < EVENT_INTERVAL {
+                match self.pop() {
+                    Some(task) => task.run(),
+                    None => break,
+                }
+                ran += 1;
+            }
+            if ran == 0 && !me.woken.load(Acquire) {
+                self.parker.park();
+            }
+        }
+    }
+
+    pub(crate) fn shutdown_tasks(&self) {
+        self.registry.close_and_shutdown();
+        let leftovers = {
+            let mut q = self.queue.lock().unwrap();
+            q.closed = true;
+            std::mem::take(&mut q.tasks)
+        };
+        drop(leftovers);
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified, _is_yield: bool) {
+        // FIFO either way: a yielding task already goes behind the others.
+        self.push(task);
+    }
+
+    fn release(&self, task: RawTask) -> Option<Task> {
+        self.registry.remove(task)
+    }
+}

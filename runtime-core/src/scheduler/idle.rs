@@ -1,0 +1,124 @@
+//! Which workers are searching for work and which are parked.
+//!
+//! The goal: no lost wake-ups, no thundering herd, no spinning when idle.
+//!
+//! * `state` packs `num_unparked` (workers not asleep) and `num_searching`
+//!   (workers looking for work to steal). At most half the workers search at
+//!   once (`2 * searching < workers`), so idle workers don't all hammer the
+//!   same queues.
+//! * Whoever makes new work stealable (a push to the injector, or to a local
+//!   queue that others may steal from) calls [`Idle::worker_to_notify`]: a
+//!   worker is woken only if **nobody** is searching and someone is parked.
+//!   The woken worker is counted as unparked and searching by the notifier,
+//!   so a burst of pushes wakes one worker, not many. When a searcher finds
+//!   work and stops searching, if it was the last searcher it wakes one more
+//!   (the ramp-up: each found task recruits at most one helper).
+//! * A worker parks through [`Idle::worker_to_parked`]. If it was the last
+//!   searcher, it must look at every queue once more before sleeping.
+//!
+//! Why no wake-up is lost: the pusher does `push; fence(SeqCst); load state`,
+//! the last searcher does `state -= searching (SeqCst RMW); fence(SeqCst);
+//! look at the queues`. The two fences are ordered in SeqCst's single total
+//! order. If the pusher's fence is first, the parker's look after its fence
+//! sees the push. If the parker's fence is first, the pusher's load after its
+//! fence sees `searching` already decremented, so it wakes a sleeper. Either
+//! way somebody runs the task. (`sleepers` is a mutex-protected list; the
+//! notifier re-checks `state` under it so two notifiers don't both wake.)
+
+use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::Mutex;
+
+const SEARCH_BITS: usize = 16;
+const SEARCH_MASK: usize = (1 << SEARCH_BITS) - 1;
+const UNPARK_ONE: usize = 1 << SEARCH_BITS;
+
+pub(crate) struct Idle {
+    /// `num_unparked << 16 | num_searching`; `num_searching <= num_unparked <= num_workers`.
+    state: AtomicUsize,
+    /// Indices of parked workers; a worker is in here iff it is parked and
+    /// nobody has yet claimed to wake it.
+    sleepers: Mutex<Vec<usize>>,
+    num_workers: usize,
+}
+
+fn searching(s: usize) -> usize {
+    s & SEARCH_MASK
+}
+fn unparked(s: usize) -> usize {
+    s >> SEARCH_BITS
+}
+
+impl Idle {
+    pub(crate) fn new(num_workers: usize) -> Idle {
+        assert!(num_workers < SEARCH_MASK);
+        Idle {
+            state: AtomicUsize::new(num_workers * UNPARK_ONE),
+            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            num_workers,
+        }
+    }
+
+    /// A worker out of local work asks to search. False: enough are already
+    /// searching; the caller should park instead.
+    pub(crate) fn worker_to_searching(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        if 2 * searching(s) >= self.num_workers {
+            return false;
+        }
+        self.state.fetch_add(1, SeqCst);
+        true
+    }
+
+    /// A searcher found work. True if it was the last searcher: the caller
+    /// must then wake another worker so someone keeps looking.
+    #[must_use]
+    pub(crate) fn worker_from_searching(&self) -> bool {
+        let prev = self.state.fetch_sub(1, SeqCst);
+        debug_assert!(searching(prev) > 0);
+        searching(prev) == 1
+    }
+
+    /// Registers worker `index` as parked. True if it was the last searcher:
+    /// the caller must re-check every queue (after a SeqCst fence) before
+    /// sleeping.
+    #[must_use]
+    pub(crate) fn worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
+        let mut sleepers = self.sleepers.lock().unwrap();
+        let dec = UNPARK_ONE + usize::from(is_searching);
+        let prev = self.state.fetch_sub(dec, SeqCst);
+        sleepers.push(index);
+        is_searching && searching(prev) == 1
+    }
+
+    /// New work is stealable: returns the parked worker to wake, if waking one
+    /// is needed. The caller has issued a SeqCst fence after its push.
+    pub(crate) fn worker_to_notify(&self) -> Option<usize> {
+        if !self.should_notify() {
+            return None;
+        }
+        let mut sleepers = self.sleepers.lock().unwrap();
+        if !self.should_notify() {
+            return None;
+        }
+        let index = sleepers.pop()?;
+        // Counted as unparked and searching on its behalf, so other pushes
+        // see a searcher and don't wake a second worker for the same work.
+        self.state.fetch_add(UNPARK_ONE + 1, SeqCst);
+        Some(index)
+    }
+
+    fn should_notify(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        searching(s) == 0 && unparked(s) < self.num_workers
+    }
+
+    /// After a wake-up: false if the worker was really woken by a notifier
+    /// (who removed it from `sleepers`), true if the wake-up was spurious.
+    pub(crate) fn is_parked(&self, index: usize) -> bool {
+        self.sleepers.lock().unwrap().contains(&index)
+    }
+
+    pub(crate) fn num_searching(&self) -> usize {
+        searching(self.state.load(SeqCst))
+    }
+}

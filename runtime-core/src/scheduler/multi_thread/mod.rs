@@ -1,0 +1,221 @@
+//! The multi-thread, work-stealing scheduler: state shared by all workers.
+//!
+//! Where a scheduled task goes:
+//! * scheduled on one of this runtime's worker threads: into that worker's
+//!   LIFO slot (a spawn or a wake from the running task), the slot's previous
+//!   occupant to the back of the local queue; a self-wake (`yield_now`) goes
+//!   straight to the back of the local queue;
+//! * scheduled from anywhere else: onto the global injector.
+//!
+//! Either way, if the push made stealable work, `notify_parked` wakes a
+//! sleeping worker when nobody is searching (see `idle.rs` for why no
+//! wake-up is lost). The worker loop and its search order live in `worker.rs`.
+//!
+//! Shutdown: `begin_shutdown` raises `shutdown` and unparks everyone; each
+//! worker finishes its current poll, drops what is left in its local queue
+//! and exits. `shutdown_tasks` then closes the registry (cancelling every
+//! task) and empties the injector. A push racing with that drain re-checks
+//! `shutdown` after its push (SeqCst fence on both sides) and drains itself,
+//! so no task reference is stranded in the injector.
+
+mod worker;
+
+use super::idle::Idle;
+use super::park::Parker;
+use super::queue::{Inject, Local, Stealer};
+use super::Config;
+use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::{Arc, Condvar, Mutex};
+use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use std::future::Future;
+use std::time::Duration;
+
+pub(crate) use worker::run as run_worker;
+
+pub(crate) struct Shared {
+    remotes: Box<[Remote]>,
+    inject: Inject,
+    idle: Idle,
+    pub(crate) registry: Registry,
+    /// Set once; workers exit when they see it.
+    shutdown: AtomicBool,
+    pub(crate) config: Config,
+    /// Workers that have not exited yet; shutdown waits on `exited` for it
+    /// to reach zero.
+    alive: Mutex<usize>,
+    exited: Condvar,
+}
+
+/// What the other workers (and remote schedulers) may touch of one worker.
+/// Aligned so one worker's counters never share a cache line with another's.
+#[repr(align(128))]
+struct Remote {
+    steal: Stealer,
+    parker: Parker,
+    metrics: WorkerMetrics,
+}
+
+/// Counters written only by their worker (load + store, no RMW), read by anyone.
+#[derive(Default)]
+pub(crate) struct WorkerMetrics {
+    pub(crate) polls: AtomicU64,
+    pub(crate) steals: AtomicU64,
+    pub(crate) parks: AtomicU64,
+}
+
+impl WorkerMetrics {
+    fn bump(counter: &AtomicU64) {
+        counter.store(counter.load(Relaxed) + 1, Relaxed);
+    }
+}
+
+impl Shared {
+    /// Creates the shared state and the local queue each worker will own.
+    pub(crate) fn new(num_workers: usize, config: Config) -> (Arc<Shared>, Vec<Local>) {
+        let locals: Vec<Local> = (0..num_workers).map(|_| Local::new()).collect();
+        let remotes = locals
+            .iter()
+            .map(|l| Remote {
+                steal: l.stealer(),
+                parker: Parker::new(),
+                metrics: WorkerMetrics::default(),
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            remotes,
+            inject: Inject::new(),
+            idle: Idle::new(num_workers),
+            registry: Registry::new(num_workers * 4),
+            shutdown: AtomicBool::new(false),
+            config,
+            alive: Mutex::new(num_workers),
+            exited: Condvar::new(),
+        });
+        (shared, locals)
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, meta: Meta) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = task::spawn(future, this.clone(), &this.registry, meta);
+        if let Some(notified) = notified {
+            this.schedule_task(notified, false);
+        }
+        join
+    }
+
+    fn schedule_task(&self, task: Notified, is_yield: bool) {
+        let rejected = worker::with_current(|cx| match cx {
+            Some(cx) if std::ptr::eq(cx.shared(), self) => cx.schedule_local(task, is_yield),
+            _ => Some(task),
+        });
+        if let Some(task) = rejected {
+            self.push_remote(task);
+        }
+    }
+
+    fn push_remote(&self, task: Notified) {
+        self.inject.push(task);
+        fence(SeqCst);
+        if self.shutdown.load(SeqCst) {
+            // Shutdown may have drained the injector before our push landed.
+            self.drain_inject();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes one parked worker if nobody is searching. Callers issue a SeqCst
+    /// fence after making work visible (see `idle.rs`).
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].parker.unpark();
+        }
+    }
+
+    /// Is there work any worker could take? (The last searcher's re-check.)
+    fn has_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(SeqCst)
+    }
+
+    pub(crate) fn begin_shutdown(&self) {
+        if self.shutdown.swap(true, SeqCst) {
+            return;
+        }
+        for remote in self.remotes.iter() {
+            remote.parker.unpark();
+        }
+    }
+
+    pub(crate) fn shutdown_tasks(&self) {
+        self.registry.close_and_shutdown();
+        self.drain_inject();
+    }
+
+    fn drain_inject(&self) {
+        while let Some(task) = self.inject.pop() {
+            drop(task);
+        }
+    }
+
+    fn worker_exited(&self) {
+        *self.alive.lock().unwrap() -= 1;
+        self.exited.notify_all();
+    }
+
+    /// Waits until every worker has exited, for at most `timeout`. True if
+    /// they all did.
+    pub(crate) fn wait_workers(&self, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let mut alive = self.alive.lock().unwrap();
+        while *alive > 0 {
+            alive = match deadline {
+                None => self.exited.wait(alive).unwrap(),
+                Some(d) => {
+                    let now = std::time::Instant::now();
+                    if now >= d {
+                        return false;
+                    }
+                    self.exited.wait_timeout(alive, d - now).unwrap().0
+                }
+            };
+        }
+        true
+    }
+
+    pub(crate) fn worker_metrics(&self, i: usize) -> &WorkerMetrics {
+        &self.remotes[i].metrics
+    }
+
+    pub(crate) fn worker_local_queue_depth(&self, i: usize) -> usize {
+        self.remotes[i].steal.len()
+    }
+
+    pub(crate) fn injection_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    pub(crate) fn num_searching(&self) -> usize {
+        self.idle.num_searching()
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified, is_yield: bool) {
+        self.schedule_task(task, is_yield);
+    }
+
+    fn release(&self, task: RawTask) -> Option<Task> {
+        self.registry.remove(task)
+    }
+}

@@ -1,0 +1,270 @@
+//! One worker thread: find a task, run it, repeat; park when there is none.
+//!
+//! Search order, each tick:
+//! 1. every 61st tick, the injector first, so tasks from outside are not
+//!    starved by a worker whose local queue never empties;
+//! 2. the LIFO slot (the task most recently woken by the running task: the
+//!    message-passing fast path), at most 3 times in a row — then its occupant
+//!    goes to the back of the queue, so a ping-pong pair cannot starve the
+//!    rest;
+//! 3. the local queue, then a batch from the injector;
+//! 4. as a *searcher* (at most half the workers search at once): steal half
+//!    of a randomly chosen sibling's queue, trying each sibling once, then the
+//!    injector;
+//! 5. park (see `idle.rs` for the protocol).
+//!
+//! The worker's `Core` (local queue, LIFO slot, counters) is reached through
+//! a thread-local pointer, because a task polled here may schedule another
+//! task onto this very worker. The `RefCell` is borrowed only briefly, never
+//! across a poll; a schedule that finds it borrowed (a destructor running
+//! while the worker drains its queue) goes to the injector instead.
+
+use super::{Shared, WorkerMetrics};
+use crate::context;
+use crate::loom::atomic::{fence, Ordering::SeqCst};
+use crate::loom::{thread_local, Arc};
+use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
+use crate::scheduler::Handle;
+use crate::task::Notified;
+use std::cell::{Cell, RefCell};
+use std::ptr;
+
+/// Ticks between injector-first checks (Go's and tokio's choice).
+const INJECT_INTERVAL: u32 = 61;
+/// LIFO-slot polls in a row before the slot's task has to queue.
+const MAX_LIFO_STREAK: u8 = 3;
+
+pub(crate) struct WorkerCx {
+    shared: Arc<Shared>,
+    index: usize,
+    core: RefCell<Core>,
+}
+
+struct Core {
+    local: Local,
+    /// The task woken most recently by the running task; run next.
+    lifo: Option<Notified>,
+    /// Consecutive tasks taken from `lifo`.
+    lifo_streak: u8,
+    tick: u32,
+    rng: u32,
+    /// Counted in `Idle`'s searching total.
+    is_searching: bool,
+}
+
+thread_local! {
+    /// The `WorkerCx` of this thread's worker loop, or null.
+    static CURRENT: Cell<*const WorkerCx> = Cell::new(ptr::null());
+}
+
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerCx>) -> R) -> R {
+    let p = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: `CURRENT` is non-null only while `run` (below) is executing on
+    // this thread with the `WorkerCx` it points to alive on its stack; `run`
+    // resets it to null (by guard, even on unwind) before that `WorkerCx` is
+    // dropped, and no other thread can read this thread-local.
+    f(unsafe { p.as_ref() })
+}
+
+/// The body of worker thread `index`.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
+    let _enter = context::enter_runtime(Handle::Multi(shared.clone()));
+    let cx = WorkerCx {
+        shared,
+        index,
+        core: RefCell::new(Core {
+            local,
+            lifo: None,
+            lifo_streak: 0,
+            tick: 0,
+            rng: (index as u32 + 1).wrapping_mul(0x9E37_79B9) | 1,
+            is_searching: false,
+        }),
+    };
+    {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                let _ = CURRENT.try_with(|c| c.set(ptr::null()));
+            }
+        }
+        CURRENT.with(|c| c.set(&cx));
+        let _reset = Reset;
+        cx.run_loop();
+    }
+    // No longer reachable as "current": anything scheduled from here on
+    // (destructors of what we drop) goes to the injector.
+    let leftovers: Vec<Notified> = {
+        let mut core = cx.core.borrow_mut();
+        let mut v: Vec<Notified> = core.lifo.take().into_iter().collect();
+        while let Some(t) = core.local.pop() {
+            v.push(t);
+        }
+        v
+    };
+    drop(leftovers);
+    cx.shared.worker_exited();
+}
+
+impl WorkerCx {
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    fn metrics(&self) -> &WorkerMetrics {
+        self.shared.worker_metrics(self.index)
+    }
+
+    fn run_loop(&self) {
+        while !self.shared.is_shutdown() {
+            let task = {
+                let mut core = self.core.borrow_mut();
+                core.tick = core.tick.wrapping_add(1);
+                match self.next_task(&mut core) {
+                    Some(t) => Some(t),
+                    None => self.steal_work(&mut core),
+                }
+            };
+            match task {
+                Some(task) => self.run_task(task),
+                None => self.park(),
+            }
+        }
+    }
+
+    fn next_task(&self, core: &mut Core) -> Option<Notified> {
+        if core.tick % INJECT_INTERVAL == 0 {
+            if let Some(t) = self.shared.inject.pop_into(&core.local) {
+                return Some(t);
+            }
+        }
+        if let Some(t) = core.lifo.take() {
+            if core.lifo_streak < MAX_LIFO_STREAK {
+                core.lifo_streak += 1;
+                return Some(t);
+            }
+            self.push_local(core, t);
+        }
+        core.lifo_streak = 0;
+        core.local
+            .pop()
+            .or_else(|| self.shared.inject.pop_into(&core.local))
+    }
+
+    fn steal_work(&self, core: &mut Core) -> Option<Notified> {
+        if !core.is_searching {
+            if !self.shared.idle.worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = core.next_rand() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(t) = remotes[victim].steal.steal_into(&core.local) {
+                WorkerMetrics::bump(&self.metrics().steals);
+                return Some(t);
+            }
+        }
+        self.shared.inject.pop_into(&core.local)
+    }
+
+    fn run_task(&self, task: Notified) {
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        if was_searching && self.shared.idle.worker_from_searching() {
+            // We were the last searcher and found work: recruit one more
+            // worker, in case there is more where this came from.
+            fence(SeqCst);
+            self.shared.notify_parked();
+        }
+        WorkerMetrics::bump(&self.metrics().polls);
+        task.run();
+    }
+
+    /// Schedules `task` onto this worker. Gives it back if the core is busy
+    /// (re-entrant call from a destructor); the caller then uses the injector.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return Some(task);
+        };
+        let notify = if is_yield {
+            self.push_local(&mut core, task);
+            // A lone yielder has nobody to share with: waking a sibling for
+            // it would only bounce it between threads.
+            core.local.len() > 1
+        } else {
+            match core.lifo.replace(task) {
+                Some(prev) => {
+                    self.push_local(&mut core, prev);
+                    true
+                }
+                // Filling an empty slot makes nothing stealable.
+                None => false,
+            }
+        };
+        drop(core);
+        if notify {
+            fence(SeqCst);
+            self.shared.notify_parked();
+        }
+        None
+    }
+
+    /// Pushes to the local queue, first moving half of it to the injector
+    /// if it is full (so the queue stays bounded and others can take them).
+    fn push_local(&self, core: &mut Core, task: Notified) {
+        if core.local.len() >= LOCAL_CAPACITY {
+            for _ in 0..LOCAL_CAPACITY / 2 {
+                match core.local.pop() {
+                    Some(t) => self.shared.inject.push(t),
+                    None => break,
+                }
+            }
+        }
+        core.local.push(task);
+    }
+
+    fn park(&self) {
+        let shared = &self.shared;
+        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        WorkerMetrics::bump(&self.metrics().parks);
+        if shared.idle.worker_to_parked(self.index, was_searching) {
+            // Last searcher: look once more (see `idle.rs`), and if work
+            // arrived, wake somebody (possibly ourselves) to take it.
+            fence(SeqCst);
+            if shared.has_work() {
+                shared.notify_parked();
+            }
+        }
+        let parker = &shared.remotes[self.index].parker;
+        loop {
+            parker.park();
+            if shared.is_shutdown() {
+                return;
+            }
+            if !shared.idle.is_parked(self.index) {
+                // A notifier took us off the sleepers list and counted us
+                // as searching.
+                self.core.borrow_mut().is_searching = true;
+                return;
+            }
+        }
+    }
+}
+
+impl Core {
+    fn next_rand(&mut self) -> u32 {
+        // xorshift32: cheap, good enough to spread victims.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        x
+    }
+}

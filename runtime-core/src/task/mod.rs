@@ -1,0 +1,185 @@
+//! Tasks: spawn → queue → poll → wake → complete → join.
+//!
+//! A task is one heap cell (`raw.rs`) holding its state word (`state.rs`), its
+//! future and later its output, and its join waker. The runtime passes around
+//! counted references to it:
+//!
+//! * [`Task`]: a plain reference (the live-task registry holds one);
+//! * [`Notified`]: the reference that sits in a run queue. The `NOTIFIED` bit
+//!   guarantees at most one exists, so a task is never queued twice;
+//! * [`JoinHandle`]: the reference with the right to the output;
+//! * a `Waker`: a reference whose `wake` turns into a `Notified`.
+//!
+//! Life of a task: `spawn` allocates the cell with three references
+//! (registry, `Notified`, `JoinHandle`), binds it in the registry and hands the
+//! `Notified` to the scheduler. A worker pops it and calls [`Notified::run`]:
+//! `transition_to_running` claims the future, the poll runs under a fresh
+//! cooperative budget and `catch_unwind`. On `Pending`, `transition_to_idle`
+//! gives the future back — or, if a wake arrived during the poll, turns the
+//! poller's reference into a new `Notified` queued behind the others (so a
+//! task is re-polled once after its poll, never concurrently). On `Ready` or
+//! panic the output is stored, `COMPLETE` published, the join waker woken, and
+//! the task leaves the registry. The `JoinHandle` takes the output, or, if it
+//! was dropped, the completing worker drops the output.
+//!
+//! Cancellation (`abort`, runtime shutdown) sets `CANCELLED`; whoever holds
+//! `RUNNING` next drops the future instead of polling it, so the future is
+//! dropped exactly once, on whichever thread owned it.
+
+mod builder;
+mod error;
+mod join;
+mod raw;
+mod registry;
+pub(crate) mod state;
+mod waker;
+mod yield_now;
+
+pub use builder::Builder;
+pub use error::{Id, JoinError};
+pub use join::{AbortHandle, JoinHandle};
+pub(crate) use raw::{Header, RawTask};
+pub(crate) use registry::Registry;
+pub use yield_now::yield_now;
+
+use std::fmt;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::Location;
+
+/// Where a woken task goes: implemented by each scheduler flavor.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Queues a task. `is_yield` asks for it to run after the tasks already
+    /// queued (it woke itself during its own poll).
+    fn schedule(&self, task: Notified, is_yield: bool);
+
+    /// Removes a completing task from the live-task registry, returning the
+    /// registry's reference (none if shutdown already took it).
+    fn release(&self, task: RawTask) -> Option<Task>;
+
+    /// Called around every poll (metrics, slow-poll reports).
+    fn before_poll(&self, _task: &Header) -> PollStart {
+        PollStart(None)
+    }
+    fn after_poll(&self, _task: &Header, _start: PollStart) {}
+
+    /// A task panicked and nobody holds its `JoinHandle`.
+    fn unhandled_panic(&self, task: &Header) {
+        report_unhandled_panic(task);
+    }
+}
+
+/// When a poll started, if anyone measures it.
+pub(crate) struct PollStart(pub(crate) Option<std::time::Instant>);
+
+pub(crate) fn report_unhandled_panic(task: &Header) {
+    tracing::error!(
+        task.id = %task.id,
+        task.name = task.meta.name.as_deref().unwrap_or(""),
+        spawned_at = %task.meta.spawned_at,
+        "task panicked and its JoinHandle was dropped, so nobody retrieved the panic",
+    );
+}
+
+/// The text of a panic payload, for reports.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&'static str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<non-string panic payload>".to_string())
+}
+
+/// What a task knows about itself for `all_tasks` and reports.
+pub(crate) struct Meta {
+    pub(crate) name: Option<Box<str>>,
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+/// One counted reference to a task.
+pub(crate) struct Task {
+    raw: RawTask,
+}
+
+impl Task {
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+    pub(crate) fn header(&self) -> &Header {
+        self.raw.header()
+    }
+    /// Hands the reference to the task's shutdown (cancel it if idle).
+    pub(crate) fn shutdown(self) {
+        ManuallyDrop::new(self).raw.shutdown();
+    }
+    /// # Safety-free contract
+    /// The caller must own the reference it wraps.
+    pub(crate) fn from_raw(raw: RawTask) -> Task {
+        Task { raw }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Task({})", self.header().id)
+    }
+}
+
+/// The one reference to a task that sits in a run queue.
+#[derive(Debug)]
+pub(crate) struct Notified(Task);
+
+impl Notified {
+    pub(crate) fn from_raw(raw: RawTask) -> Notified {
+        Notified(Task { raw })
+    }
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
+    /// Polls (or cancels) the task; consumes this reference.
+    pub(crate) fn run(self) {
+        ManuallyDrop::new(self).0.raw.run();
+    }
+}
+
+/// Allocates a task and binds it to `registry`, returning the `Notified` to
+/// queue (none if the registry is closed: the task was cancelled at once).
+pub(crate) fn spawn<F, S>(
+    future: F,
+    scheduler: S,
+    registry: &Registry,
+    meta: Meta,
+) -> (JoinHandle<F::Output>, Option<Notified>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let id = Id::next();
+    let raw = RawTask::new(future, scheduler, id, meta);
+    let join = JoinHandle::new(raw);
+    let notified = Notified::from_raw(raw);
+    match registry.bind(Task { raw }) {
+        Ok(()) => (join, Some(notified)),
+        Err(task) => {
+            // The runtime is shutting down: cancel it now, and let the
+            // never-queued notification go.
+            task.shutdown();
+            drop(notified);
+            (join, None)
+        }
+    }
+}
+
+// Task references move between threads; see `RawTask`'s `Send`/`Sync`.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Task>();
+    send::<Notified>();
+};

@@ -1,0 +1,131 @@
+//! The live-task registry: every task that has not completed, so shutdown can
+//! cancel them all and `all_tasks` can list them.
+//!
+//! Sharded by task id to keep spawns on different threads off one lock. Each
+//! shard is a slab (`Vec<Option<Task>>` plus a free list); a task remembers
+//! its slot in `Header::registry_slot`, written and read only under its
+//! shard's lock, so removal is O(1).
+//!
+//! Closing: `close_and_shutdown` marks every shard closed under its lock,
+//! then pops and shuts down tasks one at a time, never holding a lock while a
+//! future is dropped (its destructor may spawn, which must not deadlock). A
+//! `bind` that finds its shard closed returns the task so the spawner cancels
+//! it; a task can therefore never be added after shutdown emptied its shard.
+
+use super::{Header, Id, RawTask, Task};
+use crate::loom::atomic::Ordering::Relaxed;
+use crate::loom::Mutex;
+
+pub(crate) struct Registry {
+    shards: Box<[Mutex<Shard>]>,
+}
+
+#[derive(Default)]
+struct Shard {
+    /// `Some` slots are live tasks; `free` lists the `None` ones.
+    slots: Vec<Option<Task>>,
+    free: Vec<usize>,
+    /// Number of `Some` slots.
+    len: usize,
+    /// Set once by shutdown; no task is added afterwards.
+    closed: bool,
+}
+
+impl Registry {
+    pub(crate) fn new(shards: usize) -> Registry {
+        let n = shards.next_power_of_two();
+        Registry {
+            shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+        }
+    }
+
+    fn shard(&self, id: Id) -> &Mutex<Shard> {
+        &self.shards[id.as_u64() as usize & (self.shards.len() - 1)]
+    }
+
+    /// Adds a new task; gives it back if the registry is closed.
+    pub(crate) fn bind(&self, task: Task) -> Result<(), Task> {
+        let mut shard = self.shard(task.header().id).lock().unwrap();
+        if shard.closed {
+            return Err(task);
+        }
+        let slot = match shard.free.pop() {
+            Some(i) => i,
+            None => {
+                shard.slots.push(None);
+                shard.slots.len() - 1
+            }
+        };
+        task.header().registry_slot.store(slot, Relaxed);
+        shard.slots[slot] = Some(task);
+        shard.len += 1;
+        Ok(())
+    }
+
+    /// Takes a completing task out; `None` if shutdown already took it.
+    pub(crate) fn remove(&self, task: RawTask) -> Option<Task> {
+        let header = task.header();
+        let mut shard = self.shard(header.id).lock().unwrap();
+        let slot = header.registry_slot.load(Relaxed);
+        match shard.slots.get(slot) {
+            Some(Some(t)) if t.raw() == task => {}
+            _ => return None,
+        }
+        shard.len -= 1;
+        shard.free.push(slot);
+        shard.slots[slot].take()
+    }
+
+    /// Closes the registry and cancels every task in it. Idempotent, and safe
+    /// to call from several threads at once.
+    pub(crate) fn close_and_shutdown(&self) {
+        for shard in self.shards.iter() {
+            shard.lock().unwrap().closed = true;
+        }
+        for shard in self.shards.iter() {
+            loop {
+                let task = {
+                    let mut s = shard.lock().unwrap();
+                    // Pop from the end; `free` is never used again once
+                    // closed, and `remove` treats a slot past the end as gone.
+                    let mut found = None;
+                    while let Some(slot) = s.slots.pop() {
+                        if let Some(t) = slot {
+                            found = Some(t);
+                            break;
+                        }
+                    }
+                    match found {
+                        Some(t) => {
+                            s.len -= 1;
+                            t
+                        }
+                        None => {
+                            s.free = Vec::new();
+                            s.slots = Vec::new();
+                            break;
+                        }
+                    }
+                };
+                // Outside the lock: dropping the future may run user code.
+                task.shutdown();
+            }
+        }
+    }
+
+    /// Number of live tasks.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().unwrap().len).sum()
+    }
+
+    /// Calls `f` on every live task's header, one shard lock at a time.
+    #[allow(dead_code)] // used by `all_tasks` (seeing-inside issue)
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let s = shard.lock().unwrap();
+            for t in s.slots.iter().flatten() {
+                f(t.header());
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// Runs one test body on both flavors: `both_flavors!(name, |rt| { ... })`
+/// defines `name::current_thread` and `name::multi_thread` (2 workers).
+#[macro_export]
+macro_rules! both_flavors {
+    ($name:ident, |$rt:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[test]
+            fn current_thread() {
+                let $rt = runtime::Builder::new_current_thread().build().unwrap();
+                $body
+            }
+            #[test]
+            fn multi_thread() {
+                let $rt = runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .build()
+                    .unwrap();
+                $body
+            }
+        }
+    };
+}
+
+/// Counts how many times values made by it were dropped.
+#[derive(Clone, Default)]
+pub struct DropCounter(pub Arc<AtomicUsize>);
+
+pub struct Tracked(Arc<AtomicUsize>);
+
+impl DropCounter {
+    pub fn track(&self) -> Tracked {
+        Tracked(self.0.clone())
+    }
+    pub fn get(&self) -> usize {
+        self.0.load(SeqCst)
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// A future that is pending forever, counting its polls.
+pub struct Forever {
+    pub polls: Arc<AtomicUsize>,
+}
+
+impl Future for Forever {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        self.polls.fetch_add(1, SeqCst);
+        Poll::Pending
+    }
+}
+
+/// Waits (generously) until `cond` holds, yielding to the runtime meanwhile.
+pub async fn eventually(mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "condition never became true");
+        runtime::task::yield_now().await;
+    }
+}

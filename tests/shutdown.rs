@@ -1,0 +1,86 @@
+mod common;
+use common::*;
+use std::time::Duration;
+
+both_flavors!(runtime_drop_drops_each_pending_future_once, |rt| {
+    let drops = DropCounter::default();
+    let mut handles = Vec::new();
+    rt.block_on(async {
+        for _ in 0..1000 {
+            let d = drops.track();
+            handles.push(runtime::spawn(async move {
+                let _d = d;
+                std::future::pending::<()>().await
+            }));
+        }
+        // Let them all start (current-thread runs them while we yield).
+        runtime::task::yield_now().await;
+    });
+    assert_eq!(drops.get(), 0);
+    drop(rt);
+    assert_eq!(drops.get(), 1000);
+    for h in handles {
+        assert!(h.is_finished());
+        let err = futures::executor::block_on(h).unwrap_err();
+        assert!(err.is_cancelled());
+    }
+});
+
+both_flavors!(spawn_after_shutdown_is_cancelled, |rt| {
+    let handle = rt.handle().clone();
+    drop(rt);
+    let drops = DropCounter::default();
+    let d = drops.track();
+    let h = handle.spawn(async move {
+        let _d = d;
+    });
+    assert!(futures::executor::block_on(h).unwrap_err().is_cancelled());
+    assert_eq!(drops.get(), 1);
+});
+
+#[test]
+fn dropping_a_runtime_inside_async_code_does_not_panic() {
+    let outer = runtime::Runtime::new().unwrap();
+    let inner = runtime::Runtime::new().unwrap();
+    let drops = DropCounter::default();
+    let d = drops.track();
+    inner.spawn(async move {
+        let _d = d;
+        std::future::pending::<()>().await
+    });
+    outer.block_on(async move {
+        drop(inner);
+    });
+    assert_eq!(drops.get(), 1);
+}
+
+#[test]
+fn shutdown_timeout_returns_despite_a_stuck_task() {
+    let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        started_tx.send(()).unwrap();
+        std::thread::sleep(Duration::from_millis(1500)); // blocks a worker
+    });
+    started_rx.recv().unwrap();
+    let t = std::time::Instant::now();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    assert!(t.elapsed() < Duration::from_millis(1400), "waited for the stuck worker");
+}
+
+#[test]
+fn runtime_in_a_task_of_itself_can_be_dropped() {
+    // Moving the runtime into its own task and dropping it there must not
+    // deadlock (a worker cannot join itself).
+    let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = std::sync::Arc::new(std::sync::Mutex::new(Some(rt)));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let r2 = rt.clone();
+    let handle = rt.lock().unwrap().as_ref().unwrap().handle().clone();
+    handle.spawn(async move {
+        let rt = r2.lock().unwrap().take();
+        drop(rt);
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(30)).unwrap();
+}
