@@ -16,7 +16,8 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Builder, JoinHandle};
+        #[allow(unused_imports)] // spawn/yield_now: used by the loom models
+        pub(crate) use std::thread::{spawn, yield_now, Builder, JoinHandle};
     }
 
     pub(crate) mod cell {
@@ -55,7 +56,8 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{Builder, JoinHandle};
+        #[allow(unused_imports)]
+        pub(crate) use loom::thread::{spawn, yield_now, Builder, JoinHandle};
     }
 
     pub(crate) mod cell {

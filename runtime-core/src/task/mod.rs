@@ -35,6 +35,9 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+#[cfg(all(test, loom))]
+mod loom_task;
+
 pub use builder::Builder;
 pub use error::{Id, JoinError};
 pub use join::{AbortHandle, JoinHandle};

@@ -1,0 +1,147 @@
+//! loom models of the worker park/unpark protocol (`idle.rs`) and the queues.
+
+use super::idle::Idle;
+use super::park::Parker;
+use super::queue::{Inject, Local};
+use crate::loom::atomic::{fence, Ordering::SeqCst};
+use crate::loom::{thread, Arc, Mutex};
+use crate::task::{spawn, Meta, Notified, RawTask, Registry, Schedule, Task};
+
+/// A scheduler for making real `Notified`s; nothing here schedules them.
+struct Null(Registry);
+
+impl Schedule for Arc<Null> {
+    fn schedule(&self, task: Notified, _: bool) {
+        drop(task);
+    }
+    fn release(&self, task: RawTask) -> Option<Task> {
+        self.0.remove(task)
+    }
+}
+
+fn notified(s: &Arc<Null>) -> Notified {
+    let meta = Meta {
+        name: None,
+        spawned_at: std::panic::Location::caller(),
+    };
+    let (join, n) = spawn(async {}, s.clone(), &s.0, meta);
+    drop(join);
+    n.unwrap()
+}
+
+fn finish(task: Notified) {
+    task.run();
+}
+
+/// Catches a lost wake-up: work pushed to the injector just as the last
+/// searching worker decides to park. Without the fences (or the last
+/// searcher's re-check) the worker sleeps forever with a task queued, and
+/// loom reports the deadlock.
+#[test]
+fn loom_push_vs_last_searcher_parking() {
+    loom::model(|| {
+        let s = Arc::new(Null(Registry::new(1)));
+        let idle = Arc::new(Idle::new(1));
+        let parker = Arc::new(Parker::new());
+        let inject = Arc::new(Inject::new());
+        assert!(idle.worker_to_searching());
+
+        let task = notified(&s);
+        let (i2, p2, q2) = (idle.clone(), parker.clone(), inject.clone());
+        let pusher = thread::spawn(move || {
+            q2.push(task);
+            fence(SeqCst);
+            if let Some(i) = i2.worker_to_notify() {
+                assert_eq!(i, 0);
+                p2.unpark();
+            }
+        });
+
+        // The worker: found nothing, parks as the last searcher.
+        if idle.worker_to_parked(0, true) {
+            fence(SeqCst);
+            if !inject.is_empty() {
+                if let Some(i) = idle.worker_to_notify() {
+                    assert_eq!(i, 0);
+                    parker.unpark();
+                }
+            }
+        }
+        // As the real worker: sleep until a notifier claims us.
+        loop {
+            parker.park();
+            if !idle.is_parked(0) {
+                break;
+            }
+        }
+        pusher.join().unwrap();
+        finish(inject.pop().expect("the pushed task is still there"));
+    });
+}
+
+/// Catches: two pushes racing each other waking two workers for one piece of
+/// work (thundering herd), or none.
+#[test]
+fn loom_two_pushes_wake_exactly_one_sleeper() {
+    loom::model(|| {
+        let s = Arc::new(Null(Registry::new(1)));
+        let idle = Arc::new(Idle::new(2));
+        // Both workers parked, neither searching.
+        assert!(!idle.worker_to_parked(0, false));
+        assert!(!idle.worker_to_parked(1, false));
+        let woken = Arc::new(Mutex::new(Vec::new()));
+        let pushers: Vec<_> = (0..2)
+            .map(|_| {
+                let (idle, woken) = (idle.clone(), woken.clone());
+                thread::spawn(move || {
+                    fence(SeqCst);
+                    if let Some(i) = idle.worker_to_notify() {
+                        woken.lock().unwrap().push(i);
+                    }
+                })
+            })
+            .collect();
+        for p in pushers {
+            p.join().unwrap();
+        }
+        // The first woken worker counts as searching, so the second push
+        // relies on it instead of waking another.
+        assert_eq!(woken.lock().unwrap().len(), 1);
+        drop(s);
+    });
+}
+
+/// Catches: a thief stealing from a queue while its owner pushes and pops
+/// losing or duplicating a task (each task runs exactly once).
+#[test]
+fn loom_steal_vs_owner() {
+    loom::model(|| {
+        let s = Arc::new(Null(Registry::new(1)));
+        let owner = Local::new();
+        let thief_q = Local::new();
+        owner.push(notified(&s));
+        owner.push(notified(&s));
+        let stealer = owner.stealer();
+        let th = thread::spawn(move || {
+            let mut got = 0;
+            if let Some(t) = stealer.steal_into(&thief_q) {
+                finish(t);
+                got += 1;
+            }
+            while let Some(t) = thief_q.pop() {
+                finish(t);
+                got += 1;
+            }
+            got
+        });
+        owner.push(notified(&s));
+        let mut mine = 0;
+        while let Some(t) = owner.pop() {
+            finish(t);
+            mine += 1;
+        }
+        let stolen = th.join().unwrap();
+        assert_eq!(mine + stolen, 3);
+        assert_eq!(s.0.len(), 0, "every task ran to completion once");
+    });
+}

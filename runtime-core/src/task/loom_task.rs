@@ -1,0 +1,286 @@
+//! loom models of the task protocols: the state word, the join-waker
+//! hand-off, abort, and wake-ups from other threads. Each drives real task
+//! cells through a tiny test scheduler (a loom `Mutex<VecDeque>`), so every
+//! interleaving of the threads below is explored.
+
+use super::{spawn, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use crate::loom::{thread, Arc, Mutex};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+struct TestSched {
+    queue: Mutex<VecDeque<Notified>>,
+    registry: Registry,
+}
+
+impl Schedule for Arc<TestSched> {
+    fn schedule(&self, task: Notified, _is_yield: bool) {
+        self.queue.lock().unwrap().push_back(task);
+    }
+    fn release(&self, task: RawTask) -> Option<Task> {
+        self.registry.remove(task)
+    }
+}
+
+fn new_sched() -> Arc<TestSched> {
+    Arc::new(TestSched {
+        queue: Mutex::new(VecDeque::new()),
+        registry: Registry::new(1),
+    })
+}
+
+fn spawn_on<F>(s: &Arc<TestSched>, f: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let meta = Meta {
+        name: None,
+        spawned_at: std::panic::Location::caller(),
+    };
+    let (join, notified) = spawn(f, s.clone(), &s.registry, meta);
+    s.schedule(notified.unwrap(), false);
+    join
+}
+
+fn run_queued(s: &TestSched) -> usize {
+    let mut n = 0;
+    loop {
+        let task = s.queue.lock().unwrap().pop_front();
+        match task {
+            Some(t) => t.run(),
+            None => return n,
+        }
+        n += 1;
+    }
+}
+
+fn poll_once<F: Future + Unpin>(f: &mut F) -> Poll<F::Output> {
+    let waker = futures::task::noop_waker();
+    Pin::new(f).poll(&mut Context::from_waker(&waker))
+}
+
+/// Ready once `flag` is set; publishes its waker before checking the flag.
+struct WaitFlag {
+    flag: Arc<AtomicBool>,
+    slot: Arc<Mutex<Option<Waker>>>,
+    polls: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Future for WaitFlag {
+    type Output = u32;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
+        self.polls.fetch_add(1, SeqCst);
+        *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        if self.flag.load(SeqCst) {
+            Poll::Ready(7)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for WaitFlag {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+struct Probe {
+    flag: Arc<AtomicBool>,
+    slot: Arc<Mutex<Option<Waker>>>,
+    polls: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Probe {
+    fn new() -> Probe {
+        Probe {
+            flag: Arc::new(AtomicBool::new(false)),
+            slot: Arc::new(Mutex::new(None)),
+            polls: Arc::new(AtomicUsize::new(0)),
+            drops: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+    fn future(&self) -> WaitFlag {
+        WaitFlag {
+            flag: self.flag.clone(),
+            slot: self.slot.clone(),
+            polls: self.polls.clone(),
+            drops: self.drops.clone(),
+        }
+    }
+    /// Sets the flag and wakes whatever waker is published.
+    fn fire(flag: &AtomicBool, slot: &Mutex<Option<Waker>>) {
+        flag.store(true, SeqCst);
+        let waker = slot.lock().unwrap().take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// Catches: a wake that lands while the task is being polled being lost (the
+/// task would hang) or causing a second, concurrent poll / a double queue entry.
+#[test]
+fn loom_wake_while_running() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        let mut join = spawn_on(&s, p.future());
+        let (flag, slot) = (p.flag.clone(), p.slot.clone());
+        let th = thread::spawn(move || Probe::fire(&flag, &slot));
+        run_queued(&s);
+        th.join().unwrap();
+        run_queued(&s);
+        assert!(s.queue.lock().unwrap().is_empty());
+        assert_eq!(poll_once(&mut join).map(Result::unwrap), Poll::Ready(7));
+        assert!(p.polls.load(SeqCst) <= 2);
+        assert_eq!(p.drops.load(SeqCst), 1);
+    });
+}
+
+/// Catches: two wakers firing at once queueing the task twice (two
+/// `Notified` for one task: a double poll or a use-after-free).
+#[test]
+fn loom_wake_from_two_threads() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        let mut join = spawn_on(&s, p.future());
+        run_queued(&s); // first poll: pending, waker published
+        let w1 = p.slot.lock().unwrap().take().unwrap();
+        let w2 = w1.clone();
+        p.flag.store(true, SeqCst);
+        let th = thread::spawn(move || w1.wake());
+        w2.wake_by_ref();
+        drop(w2);
+        th.join().unwrap();
+        assert_eq!(s.queue.lock().unwrap().len(), 1, "queued exactly once");
+        run_queued(&s);
+        assert_eq!(poll_once(&mut join).map(Result::unwrap), Poll::Ready(7));
+        assert_eq!(p.polls.load(SeqCst), 2);
+    });
+}
+
+/// Catches: abort racing a poll in any state — before the first poll
+/// (scheduled), during it (running), after it (idle) — leaving the task
+/// un-cancelled, polling it after cancellation, or dropping it twice.
+#[test]
+fn loom_abort_vs_poll() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new(); // never fired: pending forever
+        let mut join = spawn_on(&s, p.future());
+        let abort = join.abort_handle();
+        let th = thread::spawn(move || abort.abort());
+        run_queued(&s);
+        th.join().unwrap();
+        run_queued(&s);
+        let err = match poll_once(&mut join) {
+            Poll::Ready(Err(e)) => e,
+            other => panic!("expected cancellation, got {:?}", other.map(|r| r.is_ok())),
+        };
+        assert!(err.is_cancelled());
+        assert!(p.polls.load(SeqCst) <= 1);
+        assert_eq!(p.drops.load(SeqCst), 1);
+    });
+}
+
+/// Catches: abort of a scheduled task still polling it, or a cancelled task's
+/// output/future being dropped twice when abort races completion.
+#[test]
+fn loom_abort_vs_complete() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        p.flag.store(true, SeqCst); // ready on first poll
+        let mut join = spawn_on(&s, p.future());
+        let abort = join.abort_handle();
+        let th = thread::spawn(move || abort.abort());
+        run_queued(&s);
+        th.join().unwrap();
+        run_queued(&s);
+        match poll_once(&mut join) {
+            Poll::Ready(Ok(v)) => {
+                assert_eq!(v, 7);
+                assert_eq!(p.polls.load(SeqCst), 1);
+            }
+            Poll::Ready(Err(e)) => {
+                assert!(e.is_cancelled());
+                assert_eq!(p.polls.load(SeqCst), 0, "polled after abort won");
+            }
+            Poll::Pending => panic!("task neither completed nor cancelled"),
+        }
+        assert_eq!(p.drops.load(SeqCst), 1);
+    });
+}
+
+/// Catches: the join waker being registered just as the task completes and
+/// never being woken (the joiner hangs — loom reports the deadlock), and the
+/// waker-replacement path (a second poll with a different waker) racing it.
+#[test]
+fn loom_join_waker_vs_complete() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        p.flag.store(true, SeqCst);
+        let mut join = spawn_on(&s, p.future());
+        let th = thread::spawn(move || {
+            // First with a noop waker (stored), then block_on's own waker
+            // (replaces it).
+            if let Poll::Ready(r) = poll_once(&mut join) {
+                return r.unwrap();
+            }
+            loom::future::block_on(join).unwrap()
+        });
+        run_queued(&s);
+        assert_eq!(th.join().unwrap(), 7);
+    });
+}
+
+/// Catches: dropping the `JoinHandle` while the task completes dropping the
+/// output twice or never (leak), or freeing the cell while in use.
+#[test]
+fn loom_join_drop_vs_complete() {
+    loom::model(|| {
+        let s = new_sched();
+        let out_drops = Arc::new(AtomicUsize::new(0));
+        struct Out(Arc<AtomicUsize>);
+        impl Drop for Out {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        let o = out_drops.clone();
+        let join = spawn_on(&s, async move { Out(o) });
+        let th = thread::spawn(move || drop(join));
+        run_queued(&s);
+        th.join().unwrap();
+        assert_eq!(out_drops.load(SeqCst), 1);
+        assert_eq!(s.registry.len(), 0);
+    });
+}
+
+/// Catches: shutdown (the registry cancelling every task) racing a worker
+/// polling one: the future must be dropped exactly once, by whichever side
+/// owns it, and the joiner must see the cancellation.
+#[test]
+fn loom_shutdown_vs_poll() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        let mut join = spawn_on(&s, p.future());
+        let s2 = s.clone();
+        let th = thread::spawn(move || s2.registry.close_and_shutdown());
+        run_queued(&s);
+        th.join().unwrap();
+        run_queued(&s);
+        assert!(matches!(poll_once(&mut join), Poll::Ready(Err(e)) if e.is_cancelled()));
+        assert_eq!(p.drops.load(SeqCst), 1);
+    });
+}
