@@ -21,7 +21,10 @@ fn abort_before_first_poll_never_polls_current_thread() {
 fn abort_before_first_poll_never_polls_multi_thread() {
     // Spawned onto a runtime whose only worker is busy, so the abort lands
     // while the task is still queued.
-    let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let polls = Arc::new(AtomicUsize::new(0));
     let (block_tx, block_rx) = std::sync::mpsc::channel::<()>();
     let (busy_tx, busy_rx) = std::sync::mpsc::channel::<()>();
@@ -46,7 +49,9 @@ both_flavors!(abort_of_pending_task_gives_cancelled_and_drops_once, |rt| {
     let polls = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {
         let d = drops.track();
-        let f = Forever { polls: polls.clone() };
+        let f = Forever {
+            polls: polls.clone(),
+        };
         let h = runtime::spawn(async move {
             let _d = d;
             f.await
@@ -89,7 +94,10 @@ both_flavors!(abort_handle_cancels_from_another_thread, |rt| {
 
 #[test]
 fn abort_while_running_cancels_after_the_poll() {
-    let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let drops = DropCounter::default();
     let (in_poll_tx, in_poll_rx) = std::sync::mpsc::channel::<()>();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();

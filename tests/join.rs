@@ -1,5 +1,4 @@
 mod common;
-use common::*;
 
 both_flavors!(join_returns_the_value, |rt| {
     let v = rt.block_on(async {
@@ -41,7 +40,10 @@ both_flavors!(spawned_task_runs_without_being_awaited, |rt| {
         runtime::spawn(async move { done_tx.send(()).unwrap() });
         done_rx.await.unwrap();
     });
-    assert_eq!(rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap(), 7);
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap(),
+        7
+    );
 });
 
 both_flavors!(detached_task_keeps_running, |rt| {

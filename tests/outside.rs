@@ -43,7 +43,10 @@ fn handle_current_inside_a_runtime() {
 fn nested_block_on_panics_with_a_clear_message() {
     for rt in [
         runtime::Builder::new_current_thread().build().unwrap(),
-        runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap(),
+        runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap(),
     ] {
         let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             rt.block_on(async {
@@ -84,6 +87,9 @@ fn zero_worker_threads_is_an_error() {
 
 #[test]
 fn task_builder_outside_a_runtime_is_an_error_not_a_panic() {
-    let err = runtime::task::Builder::new().name("x").spawn(async {}).unwrap_err();
+    let err = runtime::task::Builder::new()
+        .name("x")
+        .spawn(async {})
+        .unwrap_err();
     assert!(err.to_string().contains("no runtime"), "{err}");
 }

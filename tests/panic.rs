@@ -1,5 +1,4 @@
 mod common;
-use common::*;
 
 both_flavors!(panic_is_returned_through_the_join_handle, |rt| {
     rt.block_on(async {
@@ -18,7 +17,10 @@ both_flavors!(panic_is_returned_through_the_join_handle, |rt| {
 #[test]
 fn worker_survives_a_panicking_task() {
     // One worker: if the panic killed it, nothing would run afterwards.
-    let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     rt.block_on(async {
         for i in 0..10 {
             let bad = runtime::spawn(async move { panic!("task {i} failed") });
@@ -45,7 +47,10 @@ both_flavors!(panic_in_drop_after_abort_is_contained, |rt| {
         runtime::task::yield_now().await;
         h.abort();
         let err = h.await.unwrap_err();
-        assert!(err.is_panic(), "a destructor panic is reported as the task's panic");
+        assert!(
+            err.is_panic(),
+            "a destructor panic is reported as the task's panic"
+        );
         assert_eq!(runtime::spawn(async { 1 }).await.unwrap(), 1);
     });
 });

@@ -1,6 +1,5 @@
 //! Fairness, wake-while-running, chained spawns, yields.
 mod common;
-use common::*;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -9,7 +8,10 @@ use std::task::{Context, Poll, Waker};
 
 #[test]
 fn a_spinning_task_does_not_stop_a_yielding_one_on_two_workers() {
-    let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
     // Never awaits until told to stop: occupies one worker completely.
@@ -61,7 +63,11 @@ struct WokenDuringPoll {
 impl Future for WokenDuringPoll {
     type Output = ();
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        assert_eq!(self.concurrent.fetch_add(1, SeqCst), 0, "polled twice at once");
+        assert_eq!(
+            self.concurrent.fetch_add(1, SeqCst),
+            0,
+            "polled twice at once"
+        );
         let n = self.polls.fetch_add(1, SeqCst);
         let res = if n == 0 {
             let w: Waker = cx.waker().clone();
@@ -121,8 +127,9 @@ fn two_yielding_tasks_strictly_alternate_on_current_thread() {
 both_flavors!(many_cross_thread_wakeups_are_never_lost, |rt| {
     // Tasks wait on channels fed by a plain OS thread.
     let n = 2000;
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..n).map(|_| futures::channel::oneshot::channel::<usize>()).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..n)
+        .map(|_| futures::channel::oneshot::channel::<usize>())
+        .unzip();
     let sum = rt.block_on(async move {
         let hs: Vec<_> = receivers
             .into_iter()
@@ -159,9 +166,7 @@ fn thread_hooks_and_names() {
         .build()
         .unwrap();
     let name = rt
-        .block_on(rt.spawn(async {
-            std::thread::current().name().unwrap().to_string()
-        }))
+        .block_on(rt.spawn(async { std::thread::current().name().unwrap().to_string() }))
         .unwrap();
     assert!(name.starts_with("hooked-"), "{name}");
     drop(rt);

@@ -15,7 +15,9 @@ struct Context {
     budget: Cell<Option<u8>>,
 }
 
+// loom's `thread_local!` has no `const` form, and this must read the same under both.
 thread_local! {
+    #[allow(clippy::missing_const_for_thread_local)]
     static CONTEXT: Context = Context {
         handle: RefCell::new(None),
         in_runtime: Cell::new(false),

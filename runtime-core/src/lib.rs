@@ -18,7 +18,7 @@ mod runtime;
 mod scheduler;
 pub mod task;
 
-pub use runtime::{Builder, EnterGuard, Handle, Runtime, TryCurrentError};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 
 use std::future::Future;
 use std::panic::Location;

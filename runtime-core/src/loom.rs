@@ -10,9 +10,7 @@ mod imp {
     pub(crate) use std::thread_local;
 
     pub(crate) mod atomic {
-        pub(crate) use std::sync::atomic::{
-            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
-        };
+        pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     }
 
     pub(crate) mod thread {
@@ -50,9 +48,7 @@ mod imp {
     pub(crate) use loom::thread_local;
 
     pub(crate) mod atomic {
-        pub(crate) use loom::sync::atomic::{
-            fence, AtomicBool, AtomicU64, AtomicUsize, Ordering,
-        };
+        pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
     }
 
     pub(crate) mod thread {

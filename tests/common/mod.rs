@@ -70,7 +70,19 @@ impl Future for Forever {
 pub async fn eventually(mut cond: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !cond() {
-        assert!(std::time::Instant::now() < deadline, "condition never became true");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition never became true"
+        );
         runtime::task::yield_now().await;
+    }
+}
+
+/// Waits (generously) on this OS thread until `cond` holds.
+pub fn wait_until(mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cond() {
+        assert!(std::time::Instant::now() < deadline, "condition never became true");
+        std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }

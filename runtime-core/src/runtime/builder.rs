@@ -91,7 +91,6 @@ impl Builder {
     /// cannot be started.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let config = Config {
-            thread_name: self.thread_name.clone(),
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         };
@@ -107,24 +106,23 @@ impl Builder {
                         ),
                     ));
                 }
-                let shared = current_thread::Shared::new(config);
+                let shared = current_thread::Shared::new(&config);
                 Ok(Runtime::from_parts(
                     scheduler::Handle::Current(shared),
                     Vec::new(),
                 ))
             }
             Kind::MultiThread => {
-                let n = match self.worker_threads {
-                    Some(0) => {
-                        return Err(io::Error::new(
+                let n =
+                    match self.worker_threads {
+                        Some(0) => return Err(io::Error::new(
                             io::ErrorKind::InvalidInput,
                             "worker_threads(0): a multi-thread runtime needs at least 1 worker \
                              thread; leave it unset for one per CPU core",
-                        ))
-                    }
-                    Some(n) => n,
-                    None => default_workers(),
-                };
+                        )),
+                        Some(n) => n,
+                        None => default_workers(),
+                    };
                 let (shared, locals) = multi_thread::Shared::new(n, config);
                 let handle = scheduler::Handle::Multi(shared.clone());
                 let mut threads = Vec::with_capacity(n);

@@ -1,3 +1,4 @@
+use super::RuntimeMetrics;
 use crate::context;
 use crate::scheduler;
 use crate::task::{JoinHandle, Meta};
@@ -65,9 +66,9 @@ impl Handle {
         }
     }
 
-    /// Number of tasks alive (spawned, not yet finished) on this runtime.
-    pub fn num_alive_tasks(&self) -> usize {
-        self.inner.registry().len()
+    /// Counters of this runtime: workers, tasks, polls, steals, parks, queues.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.inner.clone())
     }
 }
 

@@ -2,9 +2,11 @@
 
 mod builder;
 mod handle;
+mod metrics;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
 
 use crate::context;
 use crate::loom::thread::JoinHandle as ThreadHandle;

@@ -17,6 +17,7 @@
 //! Shutdown closes the queue under its lock (later schedules drop their task)
 //! and cancels every task through the registry.
 
+use super::multi_thread::WorkerMetrics;
 use super::park::Parker;
 use super::Config;
 use crate::coop;
@@ -37,8 +38,8 @@ pub(crate) struct Shared {
     parker: Parker,
     core: Mutex<CoreState>,
     pub(crate) registry: Registry,
-    #[allow(dead_code)] // read by hooks of later features (thread name for blocking threads)
-    pub(crate) config: Config,
+    /// Written only by the thread holding the core.
+    metrics: WorkerMetrics,
 }
 
 struct Queue {
@@ -77,7 +78,7 @@ impl Wake for MainWaker {
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config) -> Arc<Shared> {
+    pub(crate) fn new(_config: &Config) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
@@ -89,7 +90,7 @@ impl Shared {
                 waiters: Vec::new(),
             }),
             registry: Registry::new(1),
-            config,
+            metrics: WorkerMetrics::default(),
         })
     }
 
@@ -123,6 +124,10 @@ impl Shared {
 
     fn pop(&self) -> Option<Notified> {
         self.queue.lock().unwrap().tasks.pop_front()
+    }
+
+    pub(crate) fn metrics(&self) -> &WorkerMetrics {
+        &self.metrics
     }
 
     pub(crate) fn queue_depth(&self) -> usize {
@@ -197,12 +202,16 @@ impl Shared {
             let mut ran = 0;
             while ran < EVENT_INTERVAL {
                 match self.pop() {
-                    Some(task) => task.run(),
+                    Some(task) => {
+                        WorkerMetrics::bump(&self.metrics.polls);
+                        task.run()
+                    }
                     None => break,
                 }
                 ran += 1;
             }
             if ran == 0 && !me.woken.load(Acquire) {
+                WorkerMetrics::bump(&self.metrics.parks);
                 self.parker.park();
             }
         }

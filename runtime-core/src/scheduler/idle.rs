@@ -117,8 +117,4 @@ impl Idle {
     pub(crate) fn is_parked(&self, index: usize) -> bool {
         self.sleepers.lock().unwrap().contains(&index)
     }
-
-    pub(crate) fn num_searching(&self) -> usize {
-        searching(self.state.load(SeqCst))
-    }
 }

@@ -24,7 +24,6 @@ use std::task::{Context, Poll, Waker};
 
 /// Settings both flavors share.
 pub(crate) struct Config {
-    pub(crate) thread_name: String,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
 }
@@ -76,14 +75,6 @@ impl Handle {
         match self {
             Handle::Multi(s) => s.shutdown_tasks(),
             Handle::Current(s) => s.shutdown_tasks(),
-        }
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
-        match (self, other) {
-            (Handle::Multi(a), Handle::Multi(b)) => Arc::ptr_eq(a, b),
-            (Handle::Current(a), Handle::Current(b)) => Arc::ptr_eq(a, b),
-            _ => false,
         }
     }
 }

@@ -60,20 +60,11 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// registry's reference (none if shutdown already took it).
     fn release(&self, task: RawTask) -> Option<Task>;
 
-    /// Called around every poll (metrics, slow-poll reports).
-    fn before_poll(&self, _task: &Header) -> PollStart {
-        PollStart(None)
-    }
-    fn after_poll(&self, _task: &Header, _start: PollStart) {}
-
     /// A task panicked and nobody holds its `JoinHandle`.
     fn unhandled_panic(&self, task: &Header) {
         report_unhandled_panic(task);
     }
 }
-
-/// When a poll started, if anyone measures it.
-pub(crate) struct PollStart(pub(crate) Option<std::time::Instant>);
 
 pub(crate) fn report_unhandled_panic(task: &Header) {
     tracing::error!(
@@ -115,11 +106,6 @@ impl Task {
     pub(crate) fn shutdown(self) {
         ManuallyDrop::new(self).raw.shutdown();
     }
-    /// # Safety-free contract
-    /// The caller must own the reference it wraps.
-    pub(crate) fn from_raw(raw: RawTask) -> Task {
-        Task { raw }
-    }
 }
 
 impl Drop for Task {
@@ -141,9 +127,6 @@ pub(crate) struct Notified(Task);
 impl Notified {
     pub(crate) fn from_raw(raw: RawTask) -> Notified {
         Notified(Task { raw })
-    }
-    pub(crate) fn header(&self) -> &Header {
-        self.0.header()
     }
     /// Polls (or cancels) the task; consumes this reference.
     pub(crate) fn run(self) {

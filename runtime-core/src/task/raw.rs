@@ -251,33 +251,32 @@ where
         ToRunning::Poll => {}
     }
 
-    header
-        .polls
-        .store(header.polls.load(Relaxed) + 1, Relaxed);
+    header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
     let waker = waker_ref(&raw);
     let mut cx = Context::from_waker(&waker);
-    let started = cell.scheduler.before_poll(header);
     let res = coop::with_budget(|| {
         catch_unwind(AssertUnwindSafe(|| {
             cell.stage.with_mut(|stage| {
-                // SAFETY: we hold `RUNNING`, so we own the stage; the future
-                // lives in the heap cell and is never moved (it is dropped
-                // in place), so pinning it is sound.
-                match unsafe { &mut *stage } {
-                    Stage::Running(fut) => unsafe { Pin::new_unchecked(fut) }.poll(&mut cx),
-                    _ => unreachable!("task polled after completion"),
-                }
+                // SAFETY: we hold `RUNNING`, so we own the stage.
+                let stage = unsafe { &mut *stage };
+                let Stage::Running(fut) = stage else {
+                    unreachable!("task polled after completion");
+                };
+                // SAFETY: the future lives in the heap cell and is never
+                // moved (it is dropped in place), so pinning it is sound.
+                unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
             })
         }))
     });
-    cell.scheduler.after_poll(header, started);
 
     match res {
         Ok(Poll::Pending) => match header.state.transition_to_idle() {
             ToIdle::Idle => raw.drop_reference(),
             // Our reference becomes the new `Notified`; a task that woke
             // itself goes behind the others (that is what `yield_now` asks).
-            ToIdle::Reschedule => cell.scheduler.schedule(super::Notified::from_raw(raw), true),
+            ToIdle::Reschedule => cell
+                .scheduler
+                .schedule(super::Notified::from_raw(raw), true),
             ToIdle::Cancel => cell.cancel(raw),
         },
         Ok(Poll::Ready(out)) => {
@@ -308,7 +307,8 @@ where
             // SAFETY: the caller holds `RUNNING`, so we own the stage. The
             // assignment drops the future in place (no move, so pinning holds)
             // and leaves `Consumed` even if that drop panics.
-            self.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed })
+            self.stage
+                .with_mut(|stage| unsafe { *stage = Stage::Consumed })
         }))
     }
 
@@ -336,16 +336,21 @@ where
             if unretrieved_panic {
                 self.scheduler.unhandled_panic(&self.header);
             }
-            // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.
             let dropped = catch_unwind(AssertUnwindSafe(|| {
-                self.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed })
+                self.stage.with_mut(|stage| {
+                    // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.
+                    unsafe { *stage = Stage::Consumed }
+                })
             }));
             drop(dropped);
         } else if prev.is_join_waker_set() {
-            // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was published, so
-            // the waker is in the slot and only read from now on.
             let woke = catch_unwind(AssertUnwindSafe(|| {
-                self.join_waker.with(|w| unsafe { (*w).as_ref() }.map(Waker::wake_by_ref))
+                self.join_waker.with(|w| {
+                    // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was
+                    // published, so the waker is in the slot and only read
+                    // from now on.
+                    unsafe { (*w).as_ref() }.map(Waker::wake_by_ref)
+                })
             }));
             if woke.is_err() {
                 tracing::error!(task.id = %self.header.id, "a join waker panicked in `wake`");

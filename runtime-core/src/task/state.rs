@@ -47,7 +47,7 @@ const FLAGS: usize = REF_ONE - 1;
 
 /// A freshly spawned task: referenced by the registry, the first `Notified`
 /// and the `JoinHandle`; scheduled; wanted by its join handle.
-const INITIAL: usize = 3 * REF_ONE | NOTIFIED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
 
 pub(crate) struct State {
     val: AtomicUsize,

@@ -64,7 +64,7 @@ pub(crate) struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
-    fn bump(counter: &AtomicU64) {
+    pub(crate) fn bump(counter: &AtomicU64) {
         counter.store(counter.load(Relaxed) + 1, Relaxed);
     }
 }
@@ -203,10 +203,6 @@ impl Shared {
 
     pub(crate) fn injection_queue_depth(&self) -> usize {
         self.inject.len()
-    }
-
-    pub(crate) fn num_searching(&self) -> usize {
-        self.idle.num_searching()
     }
 }
 

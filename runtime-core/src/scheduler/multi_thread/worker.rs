@@ -52,7 +52,9 @@ struct Core {
     is_searching: bool,
 }
 
+// loom's `thread_local!` has no `const` form.
 thread_local! {
+    #[allow(clippy::missing_const_for_thread_local)]
     /// The `WorkerCx` of this thread's worker loop, or null.
     static CURRENT: Cell<*const WorkerCx> = Cell::new(ptr::null());
 }

@@ -1,0 +1,120 @@
+use crate::loom::atomic::Ordering::Relaxed;
+use crate::scheduler::{self, multi_thread::WorkerMetrics};
+use std::fmt;
+
+/// Counters of a running runtime, readable at any time, cheap enough to poll
+/// from a monitoring task. Get one from [`Handle::metrics`](crate::Handle::metrics).
+///
+/// Per-worker counters are written only by their worker and sit on their own
+/// cache line, so reading them never slows the workers down. For the
+/// current-thread flavor, "worker 0" is whichever thread drives `block_on`.
+///
+/// ```
+/// let rt = runtime_core::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async { runtime_core::spawn(async {}).await.unwrap() });
+/// let m = rt.handle().metrics();
+/// assert_eq!(m.num_workers(), 2);
+/// let polls: u64 = (0..m.num_workers()).map(|i| m.worker_poll_count(i)).sum();
+/// assert!(polls >= 1);
+/// ```
+#[derive(Clone)]
+pub struct RuntimeMetrics {
+    handle: scheduler::Handle,
+}
+
+impl RuntimeMetrics {
+    pub(crate) fn new(handle: scheduler::Handle) -> RuntimeMetrics {
+        RuntimeMetrics { handle }
+    }
+
+    fn worker(&self, i: usize) -> &WorkerMetrics {
+        match &self.handle {
+            scheduler::Handle::Multi(s) => s.worker_metrics(i),
+            scheduler::Handle::Current(s) => {
+                assert_eq!(i, 0, "a current-thread runtime has one worker (index 0)");
+                s.metrics()
+            }
+        }
+    }
+
+    /// Worker threads (1 for the current-thread flavor).
+    pub fn num_workers(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::Multi(s) => s.num_workers(),
+            scheduler::Handle::Current(_) => 1,
+        }
+    }
+
+    /// Tasks spawned and not yet finished.
+    pub fn num_alive_tasks(&self) -> usize {
+        self.handle.registry().len()
+    }
+
+    /// Tasks waiting in the global injection queue (for the current-thread
+    /// flavor: in its one run queue).
+    pub fn injection_queue_depth(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::Multi(s) => s.injection_queue_depth(),
+            scheduler::Handle::Current(s) => s.queue_depth(),
+        }
+    }
+
+    /// Task polls worker `i` has made.
+    ///
+    /// # Panics
+    /// If `i >= num_workers()`.
+    pub fn worker_poll_count(&self, i: usize) -> u64 {
+        self.worker(i).polls.load(Relaxed)
+    }
+
+    /// Successful steals by worker `i` from its siblings (always 0 for the
+    /// current-thread flavor, which has nobody to steal from).
+    pub fn worker_steal_count(&self, i: usize) -> u64 {
+        self.worker(i).steals.load(Relaxed)
+    }
+
+    /// Times worker `i` went to sleep for lack of work.
+    pub fn worker_park_count(&self, i: usize) -> u64 {
+        self.worker(i).parks.load(Relaxed)
+    }
+
+    /// Tasks in worker `i`'s local queue (not counting its LIFO slot).
+    pub fn worker_local_queue_depth(&self, i: usize) -> usize {
+        match &self.handle {
+            scheduler::Handle::Multi(s) => s.worker_local_queue_depth(i),
+            scheduler::Handle::Current(_) => {
+                assert_eq!(i, 0, "a current-thread runtime has one worker (index 0)");
+                0
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RuntimeMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.num_workers();
+        f.debug_struct("RuntimeMetrics")
+            .field("num_workers", &n)
+            .field("num_alive_tasks", &self.num_alive_tasks())
+            .field("injection_queue_depth", &self.injection_queue_depth())
+            .field(
+                "worker_poll_count",
+                &(0..n)
+                    .map(|i| self.worker_poll_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "worker_steal_count",
+                &(0..n)
+                    .map(|i| self.worker_steal_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "worker_park_count",
+                &(0..n)
+                    .map(|i| self.worker_park_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}

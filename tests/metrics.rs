@@ -1,0 +1,40 @@
+mod common;
+
+#[test]
+fn metrics_report_workers_tasks_polls_and_parks() {
+    let rt = runtime::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    let m = rt.handle().metrics();
+    assert_eq!(m.num_workers(), 3);
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let pending = rt.spawn(async move { rx.await.unwrap() });
+    rt.block_on(async {
+        for i in 0..100 {
+            assert_eq!(runtime::spawn(async move { i }).await.unwrap(), i);
+        }
+    });
+    assert_eq!(m.num_alive_tasks(), 1, "only the pending task is alive");
+    let polls: u64 = (0..3).map(|i| m.worker_poll_count(i)).sum();
+    assert!(polls >= 101, "{m:?}");
+    tx.send(()).unwrap();
+    rt.block_on(pending).unwrap();
+    assert_eq!(m.num_alive_tasks(), 0);
+    // Idle workers park rather than spin.
+    common::wait_until(|| (0..3).all(|i| m.worker_park_count(i) >= 1));
+    for i in 0..3 {
+        assert_eq!(m.worker_local_queue_depth(i), 0);
+    }
+    assert_eq!(m.injection_queue_depth(), 0);
+}
+
+#[test]
+fn current_thread_metrics() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let m = rt.handle().metrics();
+    assert_eq!(m.num_workers(), 1);
+    let h = rt.spawn(async {});
+    assert_eq!(m.injection_queue_depth(), 1, "queued until block_on drives it");
+    rt.block_on(h).unwrap();
+    assert_eq!(m.worker_poll_count(0), 1);
+    assert_eq!(m.worker_steal_count(0), 0);
+    assert_eq!(m.num_alive_tasks(), 0);
+}
