@@ -1,0 +1,2 @@
+#[runtime::main(flavor = "multi")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[runtime::main(current_thread)]
+async fn main() {}

@@ -1,0 +1,4 @@
+extern crate runtime as rt;
+
+#[rt::main(crate = rt)]
+async fn main() {}

@@ -1,0 +1,6 @@
+#[runtime::main]
+async fn main(verbose: bool) {
+    if verbose {
+        println!("hello");
+    }
+}

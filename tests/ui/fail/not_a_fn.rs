@@ -1,0 +1,6 @@
+#[runtime::main]
+struct Config;
+
+fn main() {
+    let _ = Config;
+}

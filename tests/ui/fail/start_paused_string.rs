@@ -1,0 +1,4 @@
+#[runtime::test(start_paused = "true")]
+async fn paused() {}
+
+fn main() {}
