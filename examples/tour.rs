@@ -4,10 +4,11 @@
 //!     cargo run --release --example tour
 
 use runtime::task::{self, JoinError};
+use runtime::time;
 use runtime::{Builder, Runtime};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 fn main() {
     println!(
@@ -18,6 +19,8 @@ fn main() {
     never_awaiting_task();
     fire_and_forget();
     cancel();
+    sleeping_tasks();
+    timeouts();
     spawn_many();
 }
 
@@ -154,6 +157,70 @@ fn cancel() {
         );
     });
     println!("   (the worker that ran the panicking task keeps serving)\n");
+}
+
+/// Three tasks sleeping different lengths run concurrently.
+fn sleeping_tasks() {
+    section(
+        "three tasks sleep 300, 200 and 100 ms at once",
+        "`await asyncio.gather(sleep(0.3), sleep(0.2), sleep(0.1))`",
+    );
+    let rt = Runtime::new().unwrap();
+    let start = Instant::now();
+    rt.block_on(async {
+        let tasks: Vec<_> = [300u64, 200, 100]
+            .into_iter()
+            .map(|ms| {
+                runtime::spawn(async move {
+                    time::sleep(Duration::from_millis(ms)).await;
+                    println!("   slept {ms} ms, done at {:>7.1?}", start.elapsed());
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    println!(
+        "   all three done after {:.1?}: the sleeps overlap (sequentially it would be 600 ms)\n",
+        start.elapsed()
+    );
+}
+
+/// `timeout` of a slow future, and paused time.
+fn timeouts() {
+    section(
+        "give up on a slow operation",
+        "`await asyncio.wait_for(slow(), timeout=0.1)`",
+    );
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        let start = Instant::now();
+        let slow = async {
+            time::sleep(Duration::from_secs(10)).await;
+            "finished"
+        };
+        match time::timeout(Duration::from_millis(100), slow).await {
+            Ok(v) => println!("   got {v}"),
+            Err(e) => println!("   timeout: \"{e}\" after {:.1?}", start.elapsed()),
+        }
+        let fast = time::timeout(Duration::from_millis(100), async { 42 }).await;
+        println!("   a fast future inside the same limit: {fast:?}");
+    });
+    let paused = Builder::new_current_thread()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let wall = Instant::now();
+    let virtual_elapsed = paused.block_on(async {
+        let start = time::Instant::now();
+        time::sleep(Duration::from_secs(3600)).await;
+        start.elapsed()
+    });
+    println!(
+        "   with the clock paused, sleep(1 h) took {:.1?} of wall time ({virtual_elapsed:?} virtual)\n",
+        wall.elapsed()
+    );
 }
 
 /// Many small tasks, to show what a spawn costs.

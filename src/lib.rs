@@ -25,10 +25,17 @@
 //! | `asyncio.sleep(0)` | [`task::yield_now`] |
 #![warn(missing_docs)]
 
-pub use runtime_core::{spawn, Builder, EnterGuard, Handle, Runtime, TryCurrentError};
+pub use runtime_core::{
+    spawn, Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError,
+};
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning, joining, cancelling, yielding.
 pub mod task {
     pub use runtime_core::task::*;
+}
+
+/// Time: `sleep`, `timeout`, `interval`, the runtime's clock, paused time.
+pub mod time {
+    pub use runtime_core::time::*;
 }

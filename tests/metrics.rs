@@ -2,7 +2,10 @@ mod common;
 
 #[test]
 fn metrics_report_workers_tasks_polls_and_parks() {
-    let rt = runtime::Builder::new_multi_thread().worker_threads(3).build().unwrap();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(3)
+        .build()
+        .unwrap();
     let m = rt.handle().metrics();
     assert_eq!(m.num_workers(), 3);
     let (tx, rx) = futures::channel::oneshot::channel::<()>();
@@ -32,7 +35,11 @@ fn current_thread_metrics() {
     let m = rt.handle().metrics();
     assert_eq!(m.num_workers(), 1);
     let h = rt.spawn(async {});
-    assert_eq!(m.injection_queue_depth(), 1, "queued until block_on drives it");
+    assert_eq!(
+        m.injection_queue_depth(),
+        1,
+        "queued until block_on drives it"
+    );
     rt.block_on(h).unwrap();
     assert_eq!(m.worker_poll_count(0), 1);
     assert_eq!(m.worker_steal_count(0), 0);

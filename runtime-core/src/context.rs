@@ -33,6 +33,15 @@ pub(crate) fn current() -> Option<scheduler::Handle> {
         .flatten()
 }
 
+/// Calls `f` with the current runtime's handle, without cloning it.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
+    let mut f = Some(f);
+    match CONTEXT.try_with(|c| (f.take().unwrap())(c.handle.borrow().as_ref())) {
+        Ok(r) => r,
+        Err(_) => (f.take().unwrap())(None),
+    }
+}
+
 pub(crate) fn in_runtime() -> bool {
     CONTEXT.try_with(|c| c.in_runtime.get()).unwrap_or(false)
 }

@@ -17,6 +17,7 @@ pub(crate) mod loom;
 mod runtime;
 mod scheduler;
 pub mod task;
+pub mod time;
 
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 

@@ -82,7 +82,10 @@ pub async fn eventually(mut cond: impl FnMut() -> bool) {
 pub fn wait_until(mut cond: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !cond() {
-        assert!(std::time::Instant::now() < deadline, "condition never became true");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition never became true"
+        );
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }

@@ -16,6 +16,7 @@ use std::io;
 pub struct Builder {
     kind: Kind,
     worker_threads: Option<usize>,
+    start_paused: bool,
     thread_name: String,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
@@ -45,6 +46,7 @@ impl Builder {
         Builder {
             kind,
             worker_threads: None,
+            start_paused: false,
             thread_name: "runtime-worker".to_string(),
             on_thread_start: None,
             on_thread_stop: None,
@@ -62,6 +64,15 @@ impl Builder {
     /// (default `runtime-worker`).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         self.thread_name = name.into();
+        self
+    }
+
+    /// Starts the runtime with its clock paused: time moves only when every
+    /// task is idle (it jumps to the next timer) or by `time::advance`, so
+    /// tests of long timeouts run in microseconds. Current-thread flavor only
+    /// ([`build`](Self::build) fails otherwise).
+    pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
+        self.start_paused = paused;
         self
     }
 
@@ -91,6 +102,7 @@ impl Builder {
     /// cannot be started.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let config = Config {
+            start_paused: self.start_paused,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         };
@@ -113,6 +125,14 @@ impl Builder {
                 ))
             }
             Kind::MultiThread => {
+                if self.start_paused {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "start_paused(true) needs the current-thread flavor \
+                         (`Builder::new_current_thread()` or `#[runtime::test]`): with several \
+                         workers, time could jump while one of them is still busy",
+                    ));
+                }
                 let n =
                     match self.worker_threads {
                         Some(0) => return Err(io::Error::new(

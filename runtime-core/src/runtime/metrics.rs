@@ -50,6 +50,11 @@ impl RuntimeMetrics {
         self.handle.registry().len()
     }
 
+    /// Timers (sleeps, timeouts, intervals) waiting in the runtime's wheel.
+    pub fn num_timers(&self) -> usize {
+        self.handle.time().num_timers()
+    }
+
     /// Tasks waiting in the global injection queue (for the current-thread
     /// flavor: in its one run queue).
     pub fn injection_queue_depth(&self) -> usize {

@@ -24,6 +24,7 @@ use crate::coop;
 use crate::loom::atomic::Ordering::*;
 use crate::loom::{Arc, Mutex};
 use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::time::driver::Driver;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -38,6 +39,7 @@ pub(crate) struct Shared {
     parker: Parker,
     core: Mutex<CoreState>,
     pub(crate) registry: Registry,
+    pub(crate) time: Driver,
     /// Written only by the thread holding the core.
     metrics: WorkerMetrics,
 }
@@ -78,7 +80,7 @@ impl Wake for MainWaker {
 }
 
 impl Shared {
-    pub(crate) fn new(_config: &Config) -> Arc<Shared> {
+    pub(crate) fn new(config: &Config) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
@@ -90,6 +92,7 @@ impl Shared {
                 waiters: Vec::new(),
             }),
             registry: Registry::new(1),
+            time: Driver::new(config.start_paused),
             metrics: WorkerMetrics::default(),
         })
     }
@@ -120,6 +123,10 @@ impl Shared {
         if rejected.is_none() {
             self.parker.unpark();
         }
+    }
+
+    pub(crate) fn unpark_driver(&self) {
+        self.parker.unpark();
     }
 
     fn pop(&self) -> Option<Notified> {
@@ -210,10 +217,33 @@ impl Shared {
                 }
                 ran += 1;
             }
-            if ran == 0 && !me.woken.load(Acquire) {
-                WorkerMetrics::bump(&self.metrics.parks);
-                self.parker.park();
+            if self.time.is_due() {
+                self.time.fire_due();
+                continue;
             }
+            if ran == 0 && !me.woken.load(Acquire) {
+                self.idle_until_woken();
+            }
+        }
+    }
+
+    /// Nothing to run: sleep until woken or the next timer — or, with time
+    /// paused, jump the clock to the next timer instead of sleeping.
+    fn idle_until_woken(&self) {
+        let next = self.time.next_deadline();
+        if let Some(deadline) = next {
+            if self.time.clock.is_paused() {
+                self.time.clock.advance_to(deadline);
+                self.time.fire_due();
+                return;
+            }
+        }
+        WorkerMetrics::bump(&self.metrics.parks);
+        match next {
+            Some(deadline) => self
+                .parker
+                .park_timeout(deadline.saturating_duration_since(self.time.clock.now())),
+            None => self.parker.park(),
         }
     }
 

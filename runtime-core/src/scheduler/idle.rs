@@ -112,6 +112,19 @@ impl Idle {
         searching(s) == 0 && unparked(s) < self.num_workers
     }
 
+    /// A parked worker leaves on its own (it must fire due timers): takes it
+    /// off `sleepers` and counts it as unparked and searching. False if a
+    /// notifier already did (then it is counted already).
+    pub(crate) fn unpark_self(&self, index: usize) -> bool {
+        let mut sleepers = self.sleepers.lock().unwrap();
+        let Some(pos) = sleepers.iter().position(|&i| i == index) else {
+            return false;
+        };
+        sleepers.swap_remove(pos);
+        self.state.fetch_add(UNPARK_ONE + 1, SeqCst);
+        true
+    }
+
     /// After a wake-up: false if the worker was really woken by a notifier
     /// (who removed it from `sleepers`), true if the wake-up was spurious.
     pub(crate) fn is_parked(&self, index: usize) -> bool {

@@ -6,7 +6,7 @@
 //!   `block_on` — deterministic, like asyncio's ready queue.
 
 pub(crate) mod current_thread;
-mod idle;
+pub(crate) mod idle;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod queue;
@@ -17,6 +17,7 @@ mod loom_idle;
 use crate::coop;
 use crate::loom::Arc;
 use crate::task::{JoinHandle, Meta, Registry};
+use crate::time::driver::{Driver, Unpark};
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
@@ -24,6 +25,7 @@ use std::task::{Context, Poll, Waker};
 
 /// Settings both flavors share.
 pub(crate) struct Config {
+    pub(crate) start_paused: bool,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
 }
@@ -52,6 +54,23 @@ impl Handle {
         match self {
             Handle::Multi(s) => &s.registry,
             Handle::Current(s) => &s.registry,
+        }
+    }
+
+    pub(crate) fn time(&self) -> &Driver {
+        match self {
+            Handle::Multi(s) => &s.time,
+            Handle::Current(s) => &s.time,
+        }
+    }
+
+    /// Wakes whoever must watch a newly inserted timer.
+    pub(crate) fn unpark_for_timer(&self, unpark: Unpark) {
+        match (self, unpark) {
+            (_, Unpark::Nobody) => {}
+            (Handle::Multi(s), Unpark::Owner(worker)) => s.unpark_worker(worker),
+            (Handle::Multi(s), Unpark::Anyone) => s.notify_parked_for_timer(),
+            (Handle::Current(s), _) => s.unpark_driver(),
         }
     }
 

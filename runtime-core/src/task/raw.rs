@@ -326,6 +326,17 @@ where
     /// Stores the output, publishes `COMPLETE`, notifies the joiner, leaves
     /// the registry. Consumes the caller's reference (and the registry's).
     fn complete(&self, raw: RawTask, out: Result<F::Output, JoinError>) {
+        // Leave the registry first, so a joiner that sees the output never
+        // sees the task still counted as alive. We still hold `RUNNING` and
+        // our own reference, so nothing can free or claim the task meanwhile.
+        let refs = match self.scheduler.release(raw) {
+            Some(registry_ref) => {
+                // Dropped together with ours below in one atomic step.
+                mem::forget(registry_ref);
+                2
+            }
+            None => 1,
+        };
         let unretrieved_panic = matches!(&out, Err(e) if e.is_panic());
         // SAFETY: we hold `RUNNING`, so we own the stage (now `Consumed`).
         self.stage
@@ -356,14 +367,6 @@ where
                 tracing::error!(task.id = %self.header.id, "a join waker panicked in `wake`");
             }
         }
-        let refs = match self.scheduler.release(raw) {
-            Some(registry_ref) => {
-                // Dropped together with ours below in one atomic step.
-                mem::forget(registry_ref);
-                2
-            }
-            None => 1,
-        };
         if self.header.state.ref_dec(refs) {
             raw.dealloc();
         }

@@ -27,6 +27,7 @@ use super::Config;
 use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::{Arc, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::time::driver::Driver;
 use std::future::Future;
 use std::time::Duration;
 
@@ -37,6 +38,7 @@ pub(crate) struct Shared {
     inject: Inject,
     idle: Idle,
     pub(crate) registry: Registry,
+    pub(crate) time: Driver,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
     pub(crate) config: Config,
@@ -86,6 +88,7 @@ impl Shared {
             inject: Inject::new(),
             idle: Idle::new(num_workers),
             registry: Registry::new(num_workers * 4),
+            time: Driver::new(false),
             shutdown: AtomicBool::new(false),
             config,
             alive: Mutex::new(num_workers),
@@ -137,6 +140,16 @@ impl Shared {
         if let Some(index) = self.idle.worker_to_notify() {
             self.remotes[index].parker.unpark();
         }
+    }
+
+    pub(crate) fn unpark_worker(&self, index: usize) {
+        self.remotes[index].parker.unpark();
+    }
+
+    /// A timer was inserted while no worker watches the wheel.
+    pub(crate) fn notify_parked_for_timer(&self) {
+        fence(SeqCst);
+        self.notify_parked();
     }
 
     /// Is there work any worker could take? (The last searcher's re-check.)

@@ -136,6 +136,10 @@ impl WorkerCx {
 
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
         if core.tick % INJECT_INTERVAL == 0 {
+            // Maintenance: timers due while this worker was busy.
+            if self.shared.time.is_due() {
+                self.shared.time.fire_due();
+            }
             if let Some(t) = self.shared.inject.pop_into(&core.local) {
                 return Some(t);
             }
@@ -245,14 +249,31 @@ impl WorkerCx {
         }
         let parker = &shared.remotes[self.index].parker;
         loop {
-            parker.park();
+            // At most one parked worker sleeps with a timeout on behalf of
+            // every timer (see `time/driver.rs`); the others sleep until
+            // notified.
+            match shared.time.park_timeout(self.index) {
+                Some(timeout) => parker.park_timeout(timeout),
+                None => parker.park(),
+            }
             if shared.is_shutdown() {
+                shared.time.release(self.index);
                 return;
             }
-            if !shared.idle.is_parked(self.index) {
-                // A notifier took us off the sleepers list and counted us
-                // as searching.
+            let notified = !shared.idle.is_parked(self.index);
+            let due = shared.time.is_due();
+            if notified || due {
+                // Either a notifier took us off the sleepers list and
+                // counted us as searching, or we leave on our own to fire
+                // timers (and count ourselves).
+                if due && !notified {
+                    shared.idle.unpark_self(self.index);
+                }
+                shared.time.release(self.index);
                 self.core.borrow_mut().is_searching = true;
+                if due {
+                    shared.time.fire_due();
+                }
                 return;
             }
         }

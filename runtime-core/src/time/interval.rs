@@ -1,0 +1,106 @@
+use super::{sleep_until, Instant, Sleep};
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+/// Ticks every `period`; the first tick completes at once.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = runtime_core::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let mut every = runtime_core::time::interval(Duration::from_millis(2));
+///     for _ in 0..3 {
+///         every.tick().await;
+///     }
+/// });
+/// ```
+///
+/// # Panics
+/// If `period` is zero.
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(Instant::now(), period)
+}
+
+/// Like [`interval`], with the first tick at `start`.
+///
+/// # Panics
+/// If `period` is zero.
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(!period.is_zero(), "interval period must be non-zero");
+    Interval {
+        next: start,
+        period,
+        sleep: sleep_until(start),
+        missed: MissedTickBehavior::Burst,
+    }
+}
+
+/// What an [`Interval`] does when ticks were missed (the task was busy).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks back to back until caught up (the default, as in tokio).
+    #[default]
+    Burst,
+    /// Forget the missed ticks; the next one is one period after now.
+    Delay,
+    /// Forget the missed ticks; keep the original phase.
+    Skip,
+}
+
+/// A stream of evenly spaced ticks; see [`interval`].
+pub struct Interval {
+    next: Instant,
+    period: Duration,
+    sleep: Sleep,
+    missed: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled instant.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        ready!(Pin::new(&mut self.sleep).poll(cx));
+        let scheduled = self.next;
+        let now = Instant::now();
+        self.next = match self.missed {
+            MissedTickBehavior::Burst => scheduled + self.period,
+            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
+            MissedTickBehavior::Skip if now > scheduled + self.period => {
+                let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
+                scheduled + self.period * (behind as u32 + 1)
+            }
+            _ => scheduled + self.period,
+        };
+        self.sleep.reset(self.next);
+        Poll::Ready(scheduled)
+    }
+
+    /// Sets what happens to missed ticks.
+    pub fn set_missed_tick_behavior(&mut self, b: MissedTickBehavior) {
+        self.missed = b;
+    }
+
+    /// The period.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
+
+impl fmt::Debug for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interval")
+            .field("next", &self.next)
+            .field("period", &self.period)
+            .field("missed_tick_behavior", &self.missed)
+            .finish()
+    }
+}

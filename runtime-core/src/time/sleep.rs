@@ -1,0 +1,130 @@
+use super::wheel::Key;
+use super::Instant;
+use crate::coop;
+use crate::scheduler;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+/// Waits until `duration` has elapsed: asyncio's `await asyncio.sleep(d)`.
+///
+/// Never completes early. `sleep(Duration::ZERO)` completes at its first poll
+/// (use [`yield_now`](crate::task::yield_now) to let other tasks run).
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = runtime_core::Runtime::new().unwrap();
+/// let start = std::time::Instant::now();
+/// rt.block_on(runtime_core::time::sleep(Duration::from_millis(10)));
+/// assert!(start.elapsed() >= Duration::from_millis(10));
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now()
+        .checked_add(duration)
+        .unwrap_or_else(Instant::far_future);
+    Sleep::new(deadline)
+}
+
+/// Waits until `deadline`.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::new(deadline)
+}
+
+/// The future of [`sleep`] / [`sleep_until`]. Dropping it cancels the timer
+/// and frees its slot in the wheel at once.
+pub struct Sleep {
+    deadline: Instant,
+    state: State,
+}
+
+enum State {
+    /// Not yet polled: bound to no runtime.
+    Unbound,
+    Registered {
+        handle: scheduler::Handle,
+        key: Key,
+    },
+    Done,
+}
+
+impl Sleep {
+    fn new(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            state: State::Unbound,
+        }
+    }
+
+    /// When this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed and the sleep has been polled.
+    pub fn is_elapsed(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Re-arms the sleep for a new deadline (cancelling the current timer).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel();
+        self.deadline = deadline;
+        self.state = State::Unbound;
+    }
+
+    fn cancel(&mut self) {
+        if let State::Registered { handle, key } = &self.state {
+            handle.time().remove(*key);
+        }
+        self.state = State::Done;
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let this = &mut *self;
+        let fired = match &this.state {
+            State::Done => true,
+            State::Unbound => {
+                let handle = super::current_for("a timer (`time::sleep`, `timeout`, `interval`)");
+                let (key, unpark) = handle.time().insert(this.deadline.into_std(), cx.waker());
+                handle.unpark_for_timer(unpark);
+                match key {
+                    None => true,
+                    Some(key) => {
+                        this.state = State::Registered { handle, key };
+                        false
+                    }
+                }
+            }
+            State::Registered { handle, key } => handle.time().poll(*key, cx.waker()),
+        };
+        if fired {
+            this.cancel();
+            coop.made_progress();
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("elapsed", &self.is_elapsed())
+            .finish()
+    }
+}

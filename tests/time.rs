@@ -1,0 +1,236 @@
+//! Timers: sleep, timeout, interval, paused time.
+mod common;
+use common::*;
+use runtime::time::{self, Instant};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const MS: Duration = Duration::from_millis(1);
+
+both_flavors!(sleep_sleeps_at_least_its_duration, |rt| {
+    let start = std::time::Instant::now();
+    rt.block_on(time::sleep(50 * MS));
+    let took = start.elapsed();
+    assert!(took >= 50 * MS, "woke early: {took:?}");
+    assert!(took < 5000 * MS, "woke far too late: {took:?}");
+});
+
+both_flavors!(sleep_zero_and_past_deadlines_complete_at_once, |rt| {
+    rt.block_on(async {
+        time::sleep(Duration::ZERO).await;
+        time::sleep_until(Instant::now() - 10 * MS).await;
+    });
+});
+
+both_flavors!(
+    timeout_returns_value_or_elapsed_and_drops_slow_future,
+    |rt| {
+        let drops = DropCounter::default();
+        rt.block_on(async {
+            assert_eq!(time::timeout(5000 * MS, async { 7 }).await, Ok(7));
+            let d = drops.track();
+            let slow = async move {
+                let _d = d;
+                time::sleep(Duration::from_secs(3600)).await;
+            };
+            let err = time::timeout(20 * MS, slow).await.unwrap_err();
+            assert_eq!(err.to_string(), "deadline has elapsed");
+        });
+        assert_eq!(drops.get(), 1, "the slow future is dropped on expiry");
+    }
+);
+
+both_flavors!(timers_complete_in_deadline_order, |rt| {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        // Spawned in reverse order of their deadlines.
+        let hs: Vec<_> = (0..50u64)
+            .rev()
+            .map(|i| {
+                let order = order.clone();
+                runtime::spawn(async move {
+                    time::sleep(Duration::from_millis(10 + i * 3)).await;
+                    order.lock().unwrap().push(i);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(*order.lock().unwrap(), (0..50).collect::<Vec<_>>());
+});
+
+both_flavors!(hundred_thousand_sleeps_complete_and_memory_returns, |rt| {
+    let done = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let hs: Vec<_> = (0..100_000u64)
+            .map(|i| {
+                let done = done.clone();
+                runtime::spawn(async move {
+                    time::sleep(Duration::from_millis(1 + i % 50)).await;
+                    done.fetch_add(1, SeqCst);
+                })
+            })
+            .collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(done.load(SeqCst), 100_000);
+    assert_eq!(rt.handle().metrics().num_timers(), 0);
+    assert_eq!(rt.handle().metrics().num_alive_tasks(), 0);
+});
+
+both_flavors!(dropping_pending_sleeps_leaves_the_wheel_empty, |rt| {
+    rt.block_on(async {
+        let mut sleeps: Vec<_> = (0..100_000u64)
+            .map(|i| Box::pin(time::sleep(Duration::from_secs(60 + i))))
+            .collect();
+        // Register each one (first poll binds it to the runtime).
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        for s in &mut sleeps {
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+        }
+        assert_eq!(runtime::Handle::current().metrics().num_timers(), 100_000);
+        drop(sleeps);
+        assert_eq!(runtime::Handle::current().metrics().num_timers(), 0);
+    });
+});
+
+both_flavors!(interval_ticks_evenly, |rt| {
+    rt.block_on(async {
+        let start = Instant::now();
+        let mut iv = time::interval(20 * MS);
+        let first = iv.tick().await;
+        assert!(first - start < 20 * MS, "first tick is immediate");
+        let mut last = first;
+        for _ in 0..4 {
+            let t = iv.tick().await;
+            assert_eq!(t - last, 20 * MS, "ticks are scheduled one period apart");
+            last = t;
+        }
+        assert!(start.elapsed() >= 80 * MS);
+    });
+});
+
+#[test]
+fn a_timer_fires_while_every_worker_is_parked() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let m = rt.handle().metrics();
+    // Let both workers go to sleep.
+    wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        time::sleep(30 * MS).await;
+        tx.send(std::time::Instant::now()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("timer never fired");
+}
+
+#[test]
+fn a_timer_set_from_block_on_fires_with_idle_workers() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let m = rt.handle().metrics();
+    wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
+    let start = std::time::Instant::now();
+    rt.block_on(time::sleep(40 * MS));
+    assert!(start.elapsed() >= 40 * MS);
+}
+
+#[test]
+fn idle_workers_with_a_far_timer_do_not_spin() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let m = rt.handle().metrics();
+    rt.spawn(time::sleep(Duration::from_secs(3600)));
+    std::thread::sleep(200 * MS);
+    let parks = |m: &runtime::RuntimeMetrics| (0..2).map(|i| m.worker_park_count(i)).sum::<u64>();
+    let before = parks(&m);
+    std::thread::sleep(300 * MS);
+    let after = parks(&m);
+    // A spinning or ping-ponging worker would park thousands of times.
+    assert!(
+        after - before <= 4,
+        "workers woke {} times while idle",
+        after - before
+    );
+}
+
+#[test]
+fn paused_clock_skips_an_hour_in_no_time() {
+    let rt = runtime::Builder::new_current_thread()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    let wall = std::time::Instant::now();
+    rt.block_on(async {
+        let start = Instant::now();
+        time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3600));
+        // Timeouts follow the virtual clock too.
+        let slow = time::sleep(Duration::from_secs(7200));
+        assert!(time::timeout(Duration::from_secs(60), slow).await.is_err());
+    });
+    assert!(
+        wall.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        wall.elapsed()
+    );
+}
+
+#[test]
+fn pause_and_advance_by_hand() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        time::pause();
+        let start = Instant::now();
+        let fired = Arc::new(AtomicUsize::new(0));
+        let f = fired.clone();
+        runtime::spawn(async move {
+            time::sleep(Duration::from_secs(10)).await;
+            f.fetch_add(1, SeqCst);
+        });
+        runtime::task::yield_now().await; // let it register its timer
+        time::advance(Duration::from_secs(9)).await;
+        assert_eq!(fired.load(SeqCst), 0);
+        time::advance(Duration::from_secs(1)).await;
+        runtime::task::yield_now().await;
+        assert_eq!(fired.load(SeqCst), 1);
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+        time::resume();
+    });
+}
+
+#[test]
+fn start_paused_on_multi_thread_is_an_error() {
+    let err = runtime::Builder::new_multi_thread()
+        .start_paused(true)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("current-thread"), "{err}");
+}
+
+#[test]
+fn sleep_outside_a_runtime_panics_when_polled_not_when_created() {
+    let s = time::sleep(MS); // creating it is fine
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        futures::executor::block_on(s)
+    }))
+    .unwrap_err();
+    let msg = err.downcast_ref::<String>().unwrap();
+    assert!(msg.contains("needs a runtime"), "{msg}");
+}
