@@ -33,6 +33,12 @@ impl Id {
         Id(NonZeroU64::new(n).expect("task id counter wrapped around"))
     }
 
+    /// The id with this number, if it could be one (not zero).
+    #[doc(hidden)]
+    pub fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     /// The id as a number, e.g. for logs.
     pub fn as_u64(self) -> u64 {
         self.0.get()
@@ -60,6 +66,9 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
+    /// Cancelled for a reason worth telling the user, e.g. `could not start a
+    /// blocking thread: <os error>`. Still a cancellation (`is_cancelled()`).
+    CancelledWith(Box<str>),
     /// A `Mutex` makes the (only `Send`) payload `Sync`, so `JoinError` can be
     /// boxed as `dyn Error + Send + Sync`; it is only ever locked by `into_panic`.
     Panic(Mutex<Box<dyn Any + Send + 'static>>),
@@ -75,6 +84,17 @@ impl JoinError {
         }
     }
 
+    /// The error for a task or job that was cancelled before it finished, with
+    /// the reason shown by `Display` (e.g. the pool could not start a thread).
+    /// [`is_cancelled`](Self::is_cancelled) is true.
+    #[doc(hidden)]
+    pub fn cancelled_with(id: Id, reason: impl Into<String>) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::CancelledWith(reason.into().into_boxed_str()),
+        }
+    }
+
     /// The error for a task or job that panicked with `payload`.
     #[doc(hidden)]
     pub fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
@@ -86,7 +106,7 @@ impl JoinError {
 
     /// True if the task was aborted (or its runtime shut down) before finishing.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled | Repr::CancelledWith(_))
     }
 
     /// True if the task panicked.
@@ -110,7 +130,7 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(p) => Ok(p.into_inner().unwrap_or_else(|e| e.into_inner())),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled | Repr::CancelledWith(_) => Err(self),
         }
     }
 
@@ -135,6 +155,9 @@ impl JoinError {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Repr::CancelledWith(reason) = &self.repr {
+            return write!(f, "task {} was cancelled: {reason}", self.id);
+        }
         match self.panic_message() {
             None => write!(f, "task {} was cancelled", self.id),
             Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
@@ -144,6 +167,9 @@ impl fmt::Display for JoinError {
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Repr::CancelledWith(reason) = &self.repr {
+            return write!(f, "JoinError::Cancelled({:?}, {reason:?})", self.id);
+        }
         match self.panic_message() {
             None => write!(f, "JoinError::Cancelled({:?})", self.id),
             Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", self.id),
@@ -159,7 +185,7 @@ impl From<JoinError> for std::io::Error {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
@@ -173,6 +199,19 @@ mod tests {
         assert!(p.is_panic());
         assert!(p.to_string().contains("boom"));
         assert_eq!(*p.into_panic().downcast::<&str>().unwrap(), "boom");
+    }
+
+    #[test]
+    fn cancellation_with_reason_is_still_a_cancellation() {
+        let id = Id::next();
+        let e = JoinError::cancelled_with(id, "could not start a blocking thread: out of memory");
+        assert!(e.is_cancelled() && !e.is_panic());
+        assert_eq!(
+            e.to_string(),
+            format!("task {id} was cancelled: could not start a blocking thread: out of memory")
+        );
+        assert!(format!("{e:?}").contains("out of memory"));
+        assert!(e.try_into_panic().is_err());
     }
 
     #[test]
