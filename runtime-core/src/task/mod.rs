@@ -27,6 +27,7 @@
 //! dropped exactly once, on whichever thread owned it.
 
 mod builder;
+mod combinators;
 mod error;
 mod join;
 mod raw;
@@ -39,6 +40,10 @@ mod yield_now;
 mod loom_task;
 
 pub use builder::Builder;
+pub use combinators::{
+    as_completed, gather, try_gather, wait, wait_for, AsCompleted, Gather, JoinSet, ReturnWhen,
+    TryGather, Wait, WaitFor,
+};
 pub use error::{Id, JoinError};
 pub use join::{AbortHandle, JoinHandle};
 pub(crate) use raw::{Header, RawTask};

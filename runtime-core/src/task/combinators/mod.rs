@@ -1,0 +1,48 @@
+//! asyncio's task combinators: [`gather`], [`try_gather`], [`as_completed`],
+//! [`wait`], [`wait_for`] and [`JoinSet`].
+//!
+//! | asyncio | here |
+//! | --- | --- |
+//! | `gather(*aws, return_exceptions=True)` | [`gather`] |
+//! | `gather(*aws)` | [`try_gather`] (the siblings of a failure are dropped, not orphaned) |
+//! | `as_completed(aws)` | [`as_completed`], yielding `(index, output)`; lazy; `.limit(n)` |
+//! | `wait(aws, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
+//! | `wait_for(aw, t)` | [`wait_for`] (aborts the task on expiry) |
+//! | `TaskGroup` | [`JoinSet`] (aborts its tasks when dropped) |
+//!
+//! How they work. `gather`, `try_gather`, `as_completed` and `wait` all keep
+//! their inputs in a `futures_util::stream::FuturesUnordered`, each tagged
+//! with its input index (`indexed.rs`). `FuturesUnordered` gives every input
+//! its own waker that queues just that input, so a wake-up costs one poll of
+//! the woken input, not a sweep over all n — a gather of a million futures
+//! does a million polls in total, not n². It also yields to the scheduler
+//! when its inputs keep waking themselves, so the cooperative budget of the
+//! join handles it polls still works. The inputs run inside the caller's
+//! task: none of these spawn anything.
+//!
+//! An input's future is dropped the moment it finishes (before its output
+//! is handed on), which is what lets `as_completed(..).limit(n)` promise at
+//! most n *alive* futures: it pulls the next input from the iterator only
+//! when one has gone.
+//!
+//! `wait` needs the unfinished handles back: its inputs are join handles
+//! (`Unpin`), so it takes them out of the set with `into_iter` when it
+//! returns. `wait_for` is a join handle raced against a timer; on expiry it
+//! aborts the task and then awaits the handle, so the task's future has been
+//! dropped by the time `Elapsed` comes back.
+//!
+//! `JoinSet` is a `FuturesUnordered` of join handles; its `Drop` aborts them
+//! all (a lone `JoinHandle` detaches when dropped).
+
+mod as_completed;
+mod gather;
+mod indexed;
+mod join_set;
+mod wait;
+mod wait_for;
+
+pub use as_completed::{as_completed, AsCompleted};
+pub use gather::{gather, try_gather, Gather, TryGather};
+pub use join_set::JoinSet;
+pub use wait::{wait, ReturnWhen, Wait};
+pub use wait_for::{wait_for, WaitFor};

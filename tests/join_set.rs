@@ -1,0 +1,164 @@
+//! `task::JoinSet`: completion order, abort, and abort-on-drop.
+
+mod common;
+use common::*;
+use runtime::task::{self, JoinSet};
+use runtime_core::time::sleep;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::Duration;
+
+both_flavors!(join_next_returns_tasks_in_completion_order, |rt| {
+    let order = rt.block_on(async {
+        let mut set = JoinSet::new();
+        for n in [300u64, 100, 200] {
+            set.spawn(async move {
+                sleep(Duration::from_millis(n)).await;
+                n
+            });
+        }
+        assert_eq!(set.len(), 3);
+        let mut order = Vec::new();
+        while let Some(res) = set.join_next().await {
+            order.push(res.unwrap());
+        }
+        assert!(set.is_empty());
+        order
+    });
+    assert_eq!(order, [100, 200, 300]);
+});
+
+both_flavors!(join_next_on_an_empty_set_is_none, |rt| {
+    rt.block_on(async {
+        let mut set = JoinSet::<()>::default();
+        assert!(set.join_next().await.is_none());
+    });
+});
+
+both_flavors!(join_next_returns_panics_as_errors, |rt| {
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        set.spawn(async { panic!("in the set") });
+        let err = set.join_next().await.unwrap().unwrap_err();
+        assert!(err.is_panic());
+    });
+});
+
+both_flavors!(dropping_a_join_set_drops_all_its_futures, |rt| {
+    let drops = DropCounter::default();
+    let polls = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..10 {
+            let t = drops.track();
+            let f = Forever {
+                polls: polls.clone(),
+            };
+            set.spawn(async move {
+                let _t = t;
+                f.await
+            });
+        }
+        eventually(|| polls.load(SeqCst) >= 10).await;
+        assert_eq!(drops.get(), 0);
+        drop(set);
+        eventually(|| drops.get() == 10).await;
+    });
+    assert_eq!(drops.get(), 10);
+});
+
+both_flavors!(dropping_a_join_set_cancels_tasks_not_yet_started, |rt| {
+    let drops = DropCounter::default();
+    let polls = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..10 {
+            let t = drops.track();
+            let p = polls.clone();
+            set.spawn(async move {
+                let _t = t;
+                p.fetch_add(1, SeqCst);
+            });
+        }
+        drop(set);
+        eventually(|| drops.get() == 10).await;
+    });
+    // On the current-thread flavor none had started; on the multi-thread one
+    // some may have run before the abort.
+    assert!(polls.load(SeqCst) <= 10);
+    assert_eq!(drops.get(), 10);
+});
+
+#[test]
+fn dropping_a_join_set_aborts_tasks_before_they_start_current_thread() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let polls = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..10 {
+            let p = polls.clone();
+            set.spawn(async move {
+                p.fetch_add(1, SeqCst);
+            });
+        }
+        drop(set);
+        task::yield_now().await;
+    });
+    assert_eq!(polls.load(SeqCst), 0);
+}
+
+both_flavors!(
+    abort_all_cancels_every_task_and_they_are_still_joined,
+    |rt| {
+        rt.block_on(async {
+            let mut set = JoinSet::new();
+            for _ in 0..5 {
+                set.spawn(std::future::pending::<()>());
+            }
+            set.abort_all();
+            assert_eq!(set.len(), 5);
+            let mut cancelled = 0;
+            while let Some(res) = set.join_next().await {
+                assert!(res.unwrap_err().is_cancelled());
+                cancelled += 1;
+            }
+            assert_eq!(cancelled, 5);
+        });
+    }
+);
+
+both_flavors!(spawn_returns_an_abort_handle_for_that_task, |rt| {
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        let stuck = set.spawn(async {
+            std::future::pending::<()>().await;
+            0
+        });
+        set.spawn(async { 1 });
+        stuck.abort();
+        let mut results: Vec<_> = Vec::new();
+        while let Some(res) = set.join_next().await {
+            results.push(res.map_err(|e| e.is_cancelled()));
+        }
+        results.sort();
+        assert_eq!(results, [Ok(1), Err(true)]);
+        assert!(stuck.is_finished());
+    });
+});
+
+#[test]
+fn join_set_debug_shows_its_length() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        set.spawn(async {});
+        assert_eq!(format!("{set:?}"), "JoinSet { len: 1 }");
+    });
+}
+
+#[test]
+#[should_panic(expected = "called outside a runtime")]
+fn spawn_outside_a_runtime_panics_like_runtime_spawn() {
+    let mut set = JoinSet::new();
+    set.spawn(async {});
+}
