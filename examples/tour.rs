@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn main() {
+    print_reports();
     println!(
         "runtime tour — {} CPU cores\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -22,6 +23,7 @@ fn main() {
     sleeping_tasks();
     timeouts();
     spawn_many();
+    seeing_inside();
 }
 
 fn section(title: &str, asyncio: &str) {
@@ -248,4 +250,97 @@ fn spawn_many() {
         );
     }
     println!();
+}
+
+/// Prints the runtime's `tracing` reports (slow polls, lost panics) as plain
+/// lines, the way a real program's log subscriber would show them.
+fn print_reports() {
+    struct Print;
+    struct Fields(String);
+    impl tracing::field::Visit for Fields {
+        fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+            if f.name() == "message" {
+                self.0.insert_str(0, &format!("{v:?}"));
+            } else {
+                self.0.push_str(&format!(" {}={v:?}", f.name()));
+            }
+        }
+    }
+    impl tracing::Subscriber for Print {
+        fn enabled(&self, m: &tracing::Metadata<'_>) -> bool {
+            *m.level() <= tracing::Level::WARN
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, e: &tracing::Event<'_>) {
+            let mut f = Fields(String::new());
+            e.record(&mut f);
+            println!("   [{}] {}", e.metadata().level(), f.0);
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+    tracing::subscriber::set_global_default(Print).unwrap();
+}
+
+/// The task dump and the slow-poll report.
+fn seeing_inside() {
+    section(
+        "what is my program doing?",
+        "`asyncio.all_tasks()` and debug mode's \"Executing <Task> took 0.3 seconds\"",
+    );
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let names = ["fetch-users", "fetch-orders", "heartbeat"];
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                task::Builder::new()
+                    .name(name)
+                    .spawn(std::future::pending::<()>())
+                    .unwrap()
+            })
+            .collect();
+        time::sleep(Duration::from_millis(10)).await;
+        print!(
+            "   {}",
+            runtime::Handle::current()
+                .dump()
+                .to_string()
+                .replace('\n', "\n   ")
+        );
+        println!();
+        for h in handles {
+            h.abort();
+        }
+        println!("   a task that calls std::thread::sleep(300 ms) inside async code:");
+        task::Builder::new()
+            .name("blocking-bug")
+            .spawn(async { std::thread::sleep(Duration::from_millis(300)) })
+            .unwrap()
+            .await
+            .unwrap();
+        time::sleep(Duration::from_millis(100)).await; // let the report arrive
+    });
+    let m = rt.handle().metrics();
+    println!(
+        "   metrics: {} workers, {} polls, {} steals, {} parks, {} slow poll(s)\n",
+        m.num_workers(),
+        (0..m.num_workers())
+            .map(|i| m.worker_poll_count(i))
+            .sum::<u64>(),
+        (0..m.num_workers())
+            .map(|i| m.worker_steal_count(i))
+            .sum::<u64>(),
+        (0..m.num_workers())
+            .map(|i| m.worker_park_count(i))
+            .sum::<u64>(),
+        m.slow_poll_count(),
+    );
 }

@@ -2,6 +2,7 @@ use super::Runtime;
 use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
 use std::fmt;
 use std::io;
+use std::time::Duration;
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -17,6 +18,7 @@ pub struct Builder {
     kind: Kind,
     worker_threads: Option<usize>,
     start_paused: bool,
+    slow_poll_threshold: Option<Duration>,
     thread_name: String,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
@@ -47,6 +49,7 @@ impl Builder {
             kind,
             worker_threads: None,
             start_paused: false,
+            slow_poll_threshold: Some(Duration::from_millis(100)),
             thread_name: "runtime-worker".to_string(),
             on_thread_start: None,
             on_thread_stop: None,
@@ -73,6 +76,20 @@ impl Builder {
     /// ([`build`](Self::build) fails otherwise).
     pub fn start_paused(&mut self, paused: bool) -> &mut Builder {
         self.start_paused = paused;
+        self
+    }
+
+    /// Reports every poll that runs longer than `threshold` (default 100 ms)
+    /// through `tracing` at WARN, with the task's name, id, spawn location
+    /// and the poll's duration, and counts it in
+    /// [`RuntimeMetrics::slow_poll_count`](crate::RuntimeMetrics::slow_poll_count):
+    /// asyncio debug mode's "Executing <Task> took 1.2 seconds". `None` turns
+    /// it off (and its sampling thread with it).
+    ///
+    /// A slow poll means a task blocked its worker thread: `std::thread::sleep`,
+    /// blocking I/O or a long computation inside async code.
+    pub fn slow_poll_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        self.slow_poll_threshold = threshold;
         self
     }
 
@@ -119,10 +136,11 @@ impl Builder {
                     ));
                 }
                 let shared = current_thread::Shared::new(&config);
-                Ok(Runtime::from_parts(
+                Runtime::from_parts(
                     scheduler::Handle::Current(shared),
                     Vec::new(),
-                ))
+                    self.slow_poll_threshold,
+                )
             }
             Kind::MultiThread => {
                 if self.start_paused {
@@ -170,7 +188,7 @@ impl Builder {
                         }
                     }
                 }
-                Ok(Runtime::from_parts(handle, threads))
+                Runtime::from_parts(handle, threads, self.slow_poll_threshold)
             }
         }
     }

@@ -1,7 +1,7 @@
 use super::RuntimeMetrics;
 use crate::context;
 use crate::scheduler;
-use crate::task::{JoinHandle, Meta};
+use crate::task::{JoinHandle, Meta, TaskDump, TaskInfo};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -64,6 +64,21 @@ impl Handle {
             _guard: context::set_current(self.inner.clone()),
             _handle: std::marker::PhantomData,
         }
+    }
+
+    /// Every live task of this runtime; see [`task::all_tasks`](crate::task::all_tasks).
+    pub fn tasks(&self) -> Vec<TaskInfo> {
+        self.inner.registry().snapshot()
+    }
+
+    /// The live tasks as printable text, one per line:
+    /// ```text
+    /// 2 live tasks:
+    ///   Task#12 "fetch-1" idle, spawned at src/main.rs:14:5, 3 polls
+    ///   Task#13 "fetch-2" scheduled, spawned at src/main.rs:14:5, 1 poll
+    /// ```
+    pub fn dump(&self) -> TaskDump {
+        TaskDump(self.tasks())
     }
 
     /// Counters of this runtime: workers, tasks, polls, steals, parks, queues.

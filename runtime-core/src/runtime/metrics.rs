@@ -55,6 +55,18 @@ impl RuntimeMetrics {
         self.handle.time().num_timers()
     }
 
+    /// Polls that ran longer than the slow-poll threshold (each one was
+    /// reported through `tracing` at WARN).
+    pub fn slow_poll_count(&self) -> u64 {
+        self.handle.reports().slow_polls.load(Relaxed)
+    }
+
+    /// Tasks that panicked after their `JoinHandle` was dropped (each one
+    /// was reported through `tracing` at ERROR).
+    pub fn unretrieved_panic_count(&self) -> u64 {
+        self.handle.reports().unretrieved_panics.load(Relaxed)
+    }
+
     /// Tasks waiting in the global injection queue (for the current-thread
     /// flavor: in its one run queue).
     pub fn injection_queue_depth(&self) -> usize {

@@ -3,6 +3,7 @@
 mod builder;
 mod handle;
 mod metrics;
+mod watchdog;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
@@ -40,6 +41,8 @@ pub struct Runtime {
     handle: Handle,
     /// Worker threads not yet joined (empty for current-thread).
     threads: Mutex<Vec<ThreadHandle<()>>>,
+    /// Samples the workers for slow polls (none if turned off).
+    watchdog: Mutex<Option<watchdog::Watchdog>>,
 }
 
 impl Runtime {
@@ -53,11 +56,22 @@ impl Runtime {
         Builder::new_multi_thread()
     }
 
-    pub(crate) fn from_parts(inner: scheduler::Handle, threads: Vec<ThreadHandle<()>>) -> Runtime {
-        Runtime {
+    pub(crate) fn from_parts(
+        inner: scheduler::Handle,
+        threads: Vec<ThreadHandle<()>>,
+        slow_poll_threshold: Option<Duration>,
+    ) -> io::Result<Runtime> {
+        let rt = Runtime {
             handle: Handle { inner },
             threads: Mutex::new(threads),
+            watchdog: Mutex::new(None),
+        };
+        if let Some(threshold) = slow_poll_threshold {
+            // On error, dropping `rt` shuts the workers down again.
+            let w = watchdog::Watchdog::start(rt.handle.inner.clone(), threshold)?;
+            *rt.watchdog.lock().unwrap() = Some(w);
         }
+        Ok(rt)
     }
 
     /// Runs `future` to completion on this thread and returns its output:
@@ -99,6 +113,9 @@ impl Runtime {
     fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.handle.inner;
         inner.begin_shutdown();
+        if let Some(mut w) = self.watchdog.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            w.stop();
+        }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         if !context::in_runtime() && !threads.is_empty() {
             let all_exited = match (inner, timeout) {

@@ -19,11 +19,11 @@
 
 use super::multi_thread::WorkerMetrics;
 use super::park::Parker;
-use super::Config;
+use super::{Config, Reports};
 use crate::coop;
 use crate::loom::atomic::Ordering::*;
 use crate::loom::{Arc, Mutex};
-use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
 use crate::time::driver::Driver;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -40,6 +40,7 @@ pub(crate) struct Shared {
     core: Mutex<CoreState>,
     pub(crate) registry: Registry,
     pub(crate) time: Driver,
+    pub(crate) reports: Reports,
     /// Written only by the thread holding the core.
     metrics: WorkerMetrics,
 }
@@ -93,6 +94,7 @@ impl Shared {
             }),
             registry: Registry::new(1),
             time: Driver::new(config.start_paused),
+            reports: Reports::default(),
             metrics: WorkerMetrics::default(),
         })
     }
@@ -211,7 +213,9 @@ impl Shared {
                 match self.pop() {
                     Some(task) => {
                         WorkerMetrics::bump(&self.metrics.polls);
-                        task.run()
+                        self.metrics.current_task.store(task.id().as_u64(), Relaxed);
+                        task.run();
+                        self.metrics.current_task.store(0, Relaxed);
                     }
                     None => break,
                 }
@@ -266,5 +270,9 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: RawTask) -> Option<Task> {
         self.registry.remove(task)
+    }
+
+    fn unhandled_panic(&self, task: &Header, error: &JoinError) {
+        self.reports.unhandled_panic(task, error);
     }
 }

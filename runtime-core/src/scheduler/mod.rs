@@ -16,7 +16,8 @@ mod loom_idle;
 
 use crate::coop;
 use crate::loom::Arc;
-use crate::task::{JoinHandle, Meta, Registry};
+use crate::loom::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::task::{JoinError, JoinHandle, Meta, Registry, TaskInfo};
 use crate::time::driver::{Driver, Unpark};
 use std::fmt;
 use std::future::Future;
@@ -54,6 +55,13 @@ impl Handle {
         match self {
             Handle::Multi(s) => &s.registry,
             Handle::Current(s) => &s.registry,
+        }
+    }
+
+    pub(crate) fn reports(&self) -> &Reports {
+        match self {
+            Handle::Multi(s) => &s.reports,
+            Handle::Current(s) => &s.reports,
         }
     }
 
@@ -104,6 +112,37 @@ impl fmt::Debug for Handle {
             Handle::Multi(s) => write!(f, "MultiThread({} workers)", s.num_workers()),
             Handle::Current(_) => f.write_str("CurrentThread"),
         }
+    }
+}
+
+/// Counters and `tracing` reports of trouble the user should hear about.
+#[derive(Default)]
+pub(crate) struct Reports {
+    pub(crate) slow_polls: AtomicU64,
+    pub(crate) unretrieved_panics: AtomicU64,
+}
+
+impl Reports {
+    /// A task panicked and nobody holds its `JoinHandle` (asyncio's "Task
+    /// exception was never retrieved").
+    pub(crate) fn unhandled_panic(&self, task: &crate::task::Header, error: &JoinError) {
+        self.unretrieved_panics.fetch_add(1, Relaxed);
+        crate::task::report_unhandled_panic(task, error);
+    }
+
+    pub(crate) fn slow_poll(&self, task: u64, info: Option<TaskInfo>, took: std::time::Duration) {
+        self.slow_polls.fetch_add(1, Relaxed);
+        let name = info.as_ref().and_then(|i| i.name()).unwrap_or("");
+        let at = info.as_ref().map(|i| i.spawned_at().to_string()).unwrap_or_default();
+        tracing::warn!(
+            task.id = task,
+            task.name = name,
+            spawned_at = %at,
+            took_ms = took.as_millis() as u64,
+            "a task's poll took {took:.1?}, blocking its worker thread all along: something \
+             in it blocks (std::thread::sleep, blocking I/O, a long computation). Move that \
+             work to `runtime::spawn_blocking`, or await an async version of it",
+        );
     }
 }
 

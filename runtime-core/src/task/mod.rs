@@ -29,6 +29,7 @@
 mod builder;
 mod combinators;
 mod error;
+mod info;
 mod join;
 mod raw;
 mod registry;
@@ -45,6 +46,7 @@ pub use combinators::{
     TryGather, Wait, WaitFor,
 };
 pub use error::{Id, JoinError};
+pub use info::{all_tasks, TaskDump, TaskInfo, TaskState};
 pub use join::{AbortHandle, JoinHandle};
 pub(crate) use raw::{Header, RawTask};
 pub(crate) use registry::Registry;
@@ -66,17 +68,18 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn release(&self, task: RawTask) -> Option<Task>;
 
     /// A task panicked and nobody holds its `JoinHandle`.
-    fn unhandled_panic(&self, task: &Header) {
-        report_unhandled_panic(task);
+    fn unhandled_panic(&self, task: &Header, error: &JoinError) {
+        report_unhandled_panic(task, error);
     }
 }
 
-pub(crate) fn report_unhandled_panic(task: &Header) {
+pub(crate) fn report_unhandled_panic(task: &Header, error: &JoinError) {
     tracing::error!(
         task.id = %task.id,
         task.name = task.meta.name.as_deref().unwrap_or(""),
         spawned_at = %task.meta.spawned_at,
-        "task panicked and its JoinHandle was dropped, so nobody retrieved the panic",
+        "{error}, and nobody will see it: its JoinHandle was dropped \
+         (asyncio: \"Task exception was never retrieved\")",
     );
 }
 
@@ -132,6 +135,9 @@ pub(crate) struct Notified(Task);
 impl Notified {
     pub(crate) fn from_raw(raw: RawTask) -> Notified {
         Notified(Task { raw })
+    }
+    pub(crate) fn id(&self) -> Id {
+        self.0.header().id
     }
     /// Polls (or cancels) the task; consumes this reference.
     pub(crate) fn run(self) {

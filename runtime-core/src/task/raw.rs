@@ -337,16 +337,20 @@ where
             }
             None => 1,
         };
-        let unretrieved_panic = matches!(&out, Err(e) if e.is_panic());
         // SAFETY: we hold `RUNNING`, so we own the stage (now `Consumed`).
         self.stage
             .with_mut(|stage| unsafe { *stage = Stage::Finished(out) });
         let prev = self.header.state.transition_to_complete();
         if !prev.is_join_interested() {
             // Nobody will read the output: it is ours to drop.
-            if unretrieved_panic {
-                self.scheduler.unhandled_panic(&self.header);
-            }
+            self.stage.with(|stage| {
+                // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.
+                if let Stage::Finished(Err(e)) = unsafe { &*stage } {
+                    if e.is_panic() {
+                        self.scheduler.unhandled_panic(&self.header, e);
+                    }
+                }
+            });
             let dropped = catch_unwind(AssertUnwindSafe(|| {
                 self.stage.with_mut(|stage| {
                     // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.

@@ -12,6 +12,7 @@
 //! `bind` that finds its shard closed returns the task so the spawner cancels
 //! it; a task can therefore never be added after shutdown emptied its shard.
 
+use super::info::{TaskInfo, TaskState};
 use super::{Header, Id, RawTask, Task};
 use crate::loom::atomic::Ordering::Relaxed;
 use crate::loom::Mutex;
@@ -118,14 +119,39 @@ impl Registry {
         self.shards.iter().map(|s| s.lock().unwrap().len).sum()
     }
 
-    /// Calls `f` on every live task's header, one shard lock at a time.
-    #[allow(dead_code)] // used by `all_tasks` (seeing-inside issue)
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
+    /// A snapshot of every live task, sorted by id.
+    pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
+        let mut out = Vec::new();
         for shard in self.shards.iter() {
             let s = shard.lock().unwrap();
-            for t in s.slots.iter().flatten() {
-                f(t.header());
-            }
+            out.extend(s.slots.iter().flatten().map(|t| info(t.header())));
         }
+        out.sort_by_key(|t| t.id);
+        out
+    }
+
+    /// The live task with this id, if any (slow: scans one shard; for
+    /// reports only).
+    pub(crate) fn find(&self, id: Id) -> Option<TaskInfo> {
+        let s = self.shard(id).lock().unwrap();
+        let found = s.slots.iter().flatten().find(|t| t.header().id == id);
+        found.map(|t| info(t.header()))
+    }
+}
+
+fn info(h: &Header) -> TaskInfo {
+    let s = h.state.load();
+    TaskInfo {
+        id: h.id,
+        name: h.meta.name.as_deref().map(str::to_owned),
+        state: if s.is_running() {
+            TaskState::Running
+        } else if s.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        },
+        spawned_at: h.meta.spawned_at,
+        polls: h.polls.load(Relaxed),
     }
 }

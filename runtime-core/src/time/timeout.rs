@@ -87,7 +87,6 @@ impl<F> fmt::Debug for Timeout<F> {
 pub struct Elapsed(());
 
 impl Elapsed {
-    #[allow(dead_code)] // used by task::wait_for
     pub(crate) fn new() -> Elapsed {
         Elapsed(())
     }

@@ -23,10 +23,10 @@ mod worker;
 use super::idle::Idle;
 use super::park::Parker;
 use super::queue::{Inject, Local, Stealer};
-use super::Config;
+use super::{Config, Reports};
 use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::{Arc, Condvar, Mutex};
-use crate::task::{self, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
 use crate::time::driver::Driver;
 use std::future::Future;
 use std::time::Duration;
@@ -39,6 +39,7 @@ pub(crate) struct Shared {
     idle: Idle,
     pub(crate) registry: Registry,
     pub(crate) time: Driver,
+    pub(crate) reports: Reports,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
     pub(crate) config: Config,
@@ -63,6 +64,9 @@ pub(crate) struct WorkerMetrics {
     pub(crate) polls: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
+    /// Id of the task being polled, 0 between polls (for the slow-poll
+    /// watchdog).
+    pub(crate) current_task: AtomicU64,
 }
 
 impl WorkerMetrics {
@@ -89,6 +93,7 @@ impl Shared {
             idle: Idle::new(num_workers),
             registry: Registry::new(num_workers * 4),
             time: Driver::new(false),
+            reports: Reports::default(),
             shutdown: AtomicBool::new(false),
             config,
             alive: Mutex::new(num_workers),
@@ -226,5 +231,9 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: RawTask) -> Option<Task> {
         self.registry.remove(task)
+    }
+
+    fn unhandled_panic(&self, task: &Header, error: &JoinError) {
+        self.reports.unhandled_panic(task, error);
     }
 }

@@ -21,7 +21,7 @@
 
 use super::{Shared, WorkerMetrics};
 use crate::context;
-use crate::loom::atomic::{fence, Ordering::SeqCst};
+use crate::loom::atomic::{fence, Ordering::{Relaxed, SeqCst}};
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
 use crate::scheduler::Handle;
@@ -188,8 +188,11 @@ impl WorkerCx {
             fence(SeqCst);
             self.shared.notify_parked();
         }
-        WorkerMetrics::bump(&self.metrics().polls);
+        let metrics = self.metrics();
+        WorkerMetrics::bump(&metrics.polls);
+        metrics.current_task.store(task.id().as_u64(), Relaxed);
         task.run();
+        metrics.current_task.store(0, Relaxed);
     }
 
     /// Schedules `task` onto this worker. Gives it back if the core is busy

@@ -1,0 +1,210 @@
+//! all_tasks, slow-poll reports, unretrieved panics, metrics.
+//!
+//! The reports go through `tracing` from runtime threads, so this binary
+//! installs one global capturing subscriber; each test looks only at events
+//! about its own (uniquely named) tasks.
+mod common;
+use common::*;
+use runtime::task::{self, TaskState};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+struct Event {
+    level: tracing::Level,
+    fields: String,
+}
+
+fn events() -> &'static Mutex<Vec<Event>> {
+    static EVENTS: OnceLock<Mutex<Vec<Event>>> = OnceLock::new();
+    EVENTS.get_or_init(|| {
+        struct Capture;
+        struct Visitor(String);
+        impl tracing::field::Visit for Visitor {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={:?} ", f.name(), v));
+            }
+            fn record_str(&mut self, f: &tracing::field::Field, v: &str) {
+                self.0.push_str(&format!("{}={} ", f.name(), v));
+            }
+        }
+        impl tracing::Subscriber for Capture {
+            fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+                true
+            }
+            fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+                tracing::span::Id::from_u64(1)
+            }
+            fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+            fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+            fn event(&self, e: &tracing::Event<'_>) {
+                let mut v = Visitor(String::new());
+                e.record(&mut v);
+                events().lock().unwrap().push(Event {
+                    level: *e.metadata().level(),
+                    fields: v.0,
+                });
+            }
+            fn enter(&self, _: &tracing::span::Id) {}
+            fn exit(&self, _: &tracing::span::Id) {}
+        }
+        tracing::subscriber::set_global_default(Capture).unwrap();
+        Mutex::new(Vec::new())
+    })
+}
+
+fn events_about(name: &str) -> Vec<Event> {
+    events()
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.fields.contains(&format!("task.name={name} ")))
+        .cloned()
+        .collect()
+}
+
+both_flavors!(named_pending_tasks_are_listed_until_joined, |rt| {
+    rt.block_on(async {
+        let handles: Vec<_> = (0..5)
+            .map(|i| {
+                task::Builder::new()
+                    .name(&format!("fetch-{i}"))
+                    .spawn(std::future::pending::<()>())
+                    .unwrap()
+            })
+            .collect();
+        // Let each be polled once and go idle.
+        eventually(|| task::all_tasks().iter().all(|t| t.polls() >= 1)).await;
+        let tasks = task::all_tasks();
+        assert_eq!(tasks.len(), 5, "{tasks:?}");
+        for (i, t) in tasks.iter().enumerate() {
+            assert_eq!(t.name(), Some(format!("fetch-{i}").as_str()));
+            assert_eq!(t.state(), TaskState::Idle);
+            assert!(t.spawned_at().file().ends_with("seeing_inside.rs"), "{t}");
+            assert_eq!(t.polls(), 1);
+            let shown = t.to_string();
+            assert!(
+                shown.starts_with(&format!("Task#{} \"fetch-{i}\" idle, spawned at ", t.id())),
+                "{shown}"
+            );
+            assert!(shown.ends_with(", 1 poll"), "{shown}");
+        }
+        let dump = runtime::Handle::current().dump().to_string();
+        assert!(dump.starts_with("5 live tasks:\n"), "{dump}");
+        for h in handles {
+            h.abort();
+            assert!(h.await.unwrap_err().is_cancelled());
+        }
+        assert!(task::all_tasks().is_empty());
+    });
+});
+
+#[test]
+fn a_blocking_sleep_inside_a_task_is_reported_once() {
+    events();
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let h = task::Builder::new().name("sleepy-300").spawn_on(
+        async {
+            std::thread::sleep(Duration::from_millis(300)); // the bug
+        },
+        rt.handle(),
+    );
+    rt.block_on(h).unwrap();
+    let m = rt.handle().metrics();
+    // The report goes out when the watchdog sees the poll has ended.
+    wait_until(|| !events_about("sleepy-300").is_empty());
+    std::thread::sleep(Duration::from_millis(100)); // no second report trickles in
+    let reports = events_about("sleepy-300");
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let r = &reports[0];
+    assert_eq!(r.level, tracing::Level::WARN);
+    assert!(r.fields.contains("seeing_inside.rs"), "{r:?}");
+    assert!(
+        r.fields.contains("spawn_blocking"),
+        "the report says how to fix it: {r:?}"
+    );
+    let took: u64 = r
+        .fields
+        .split("took_ms=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (200..2000).contains(&took),
+        "reported {took} ms for a 300 ms poll"
+    );
+    assert_eq!(m.slow_poll_count(), 1);
+}
+
+#[test]
+fn fast_polls_are_not_reported_and_reports_can_be_turned_off() {
+    events();
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(task::Builder::new().name("quick-one").spawn_on(
+        async { std::thread::sleep(Duration::from_millis(5)) },
+        rt.handle(),
+    ))
+    .unwrap();
+    let off = runtime::Builder::new_current_thread()
+        .slow_poll_threshold(None)
+        .build()
+        .unwrap();
+    off.block_on(task::Builder::new().name("sleepy-unwatched").spawn_on(
+        async { std::thread::sleep(Duration::from_millis(300)) },
+        off.handle(),
+    ))
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(events_about("quick-one").is_empty());
+    assert!(events_about("sleepy-unwatched").is_empty());
+    assert_eq!(rt.handle().metrics().slow_poll_count(), 0);
+    assert_eq!(off.handle().metrics().slow_poll_count(), 0);
+}
+
+both_flavors!(a_detached_panicking_task_is_reported_at_error, |rt| {
+    events();
+    let name = format!("doomed-{}", rt.handle().metrics().num_workers());
+    rt.block_on(async {
+        drop(
+            task::Builder::new()
+                .name(&name)
+                .spawn(async { panic!("lost panic") })
+                .unwrap(),
+        );
+        eventually(|| {
+            runtime::Handle::current()
+                .metrics()
+                .unretrieved_panic_count()
+                == 1
+        })
+        .await;
+    });
+    let reports = events_about(&name);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0].level, tracing::Level::ERROR);
+    assert!(reports[0].fields.contains("lost panic"), "{:?}", reports[0]);
+    assert!(
+        reports[0].fields.contains("seeing_inside.rs"),
+        "{:?}",
+        reports[0]
+    );
+});
+
+#[test]
+fn a_retrieved_panic_is_not_reported() {
+    events();
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let h = task::Builder::new()
+        .name("caught")
+        .spawn_on(async { panic!("seen") }, rt.handle());
+    assert!(rt.block_on(h).unwrap_err().is_panic());
+    assert!(events_about("caught").is_empty());
+    assert_eq!(rt.handle().metrics().unretrieved_panic_count(), 0);
+}
