@@ -113,7 +113,12 @@ impl Runtime {
     fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.handle.inner;
         inner.begin_shutdown();
-        if let Some(mut w) = self.watchdog.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        if let Some(mut w) = self
+            .watchdog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
             w.stop();
         }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));

@@ -41,7 +41,10 @@ struct Seen {
 }
 
 impl Watchdog {
-    pub(crate) fn start(handle: scheduler::Handle, threshold: Duration) -> std::io::Result<Watchdog> {
+    pub(crate) fn start(
+        handle: scheduler::Handle,
+        threshold: Duration,
+    ) -> std::io::Result<Watchdog> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let stop2 = stop.clone();
         let interval = (threshold / 5).max(Duration::from_millis(1));
@@ -76,7 +79,12 @@ fn workers(handle: &scheduler::Handle) -> Vec<&WorkerMetrics> {
     }
 }
 
-fn run(handle: scheduler::Handle, threshold: Duration, interval: Duration, stop: &(Mutex<bool>, Condvar)) {
+fn run(
+    handle: scheduler::Handle,
+    threshold: Duration,
+    interval: Duration,
+    stop: &(Mutex<bool>, Condvar),
+) {
     let mut seen: Vec<Seen> = workers(&handle).iter().map(|_| Seen::default()).collect();
     let mut stopped = stop.0.lock().unwrap();
     loop {

@@ -23,7 +23,9 @@ use super::{Config, Reports};
 use crate::coop;
 use crate::loom::atomic::Ordering::*;
 use crate::loom::{Arc, Mutex};
-use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::task::{
+    self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
+};
 use crate::time::driver::Driver;
 use std::collections::VecDeque;
 use std::future::Future;

@@ -15,8 +15,8 @@ pub(crate) mod queue;
 mod loom_idle;
 
 use crate::coop;
-use crate::loom::Arc;
 use crate::loom::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::loom::Arc;
 use crate::task::{JoinError, JoinHandle, Meta, Registry, TaskInfo};
 use crate::time::driver::{Driver, Unpark};
 use std::fmt;
@@ -133,7 +133,10 @@ impl Reports {
     pub(crate) fn slow_poll(&self, task: u64, info: Option<TaskInfo>, took: std::time::Duration) {
         self.slow_polls.fetch_add(1, Relaxed);
         let name = info.as_ref().and_then(|i| i.name()).unwrap_or("");
-        let at = info.as_ref().map(|i| i.spawned_at().to_string()).unwrap_or_default();
+        let at = info
+            .as_ref()
+            .map(|i| i.spawned_at().to_string())
+            .unwrap_or_default();
         tracing::warn!(
             task.id = task,
             task.name = name,

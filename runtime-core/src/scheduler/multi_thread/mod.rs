@@ -26,7 +26,9 @@ use super::queue::{Inject, Local, Stealer};
 use super::{Config, Reports};
 use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::{Arc, Condvar, Mutex};
-use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
+use crate::task::{
+    self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
+};
 use crate::time::driver::Driver;
 use std::future::Future;
 use std::time::Duration;

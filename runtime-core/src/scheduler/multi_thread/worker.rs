@@ -21,7 +21,10 @@
 
 use super::{Shared, WorkerMetrics};
 use crate::context;
-use crate::loom::atomic::{fence, Ordering::{Relaxed, SeqCst}};
+use crate::loom::atomic::{
+    fence,
+    Ordering::{Relaxed, SeqCst},
+};
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
 use crate::scheduler::Handle;
