@@ -22,6 +22,7 @@ fn main() {
     cancel();
     sleeping_tasks();
     timeouts();
+    cpu_bound_in_an_executor();
     spawn_many();
     seeing_inside();
 }
@@ -223,6 +224,59 @@ fn timeouts() {
         "   with the clock paused, sleep(1 h) took {:.1?} of wall time ({virtual_elapsed:?} virtual)\n",
         wall.elapsed()
     );
+}
+
+/// CPU-bound loops belong in an executor.
+fn cpu_bound_in_an_executor() {
+    section(
+        "CPU-bound loops belong in an executor",
+        "`await loop.run_in_executor(ThreadPoolExecutor(2), cpu_loop)` — without a GIL here",
+    );
+    fn cpu_loop(n: u64) -> u64 {
+        (0..n).fold(0u64, |acc, i| acc.wrapping_add((i * i) ^ (acc >> 3)))
+    }
+    const N: u64 = 150_000_000;
+    let one = Instant::now();
+    std::hint::black_box(cpu_loop(std::hint::black_box(N)));
+    let one = one.elapsed();
+    let pool = runtime::blocking::BlockingPool::new(2);
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let start = Instant::now();
+        let ticks = runtime::spawn(async move {
+            let mut every = time::interval(Duration::from_millis(10));
+            let mut n = 0;
+            while start.elapsed() < one {
+                every.tick().await;
+                n += 1;
+            }
+            n
+        });
+        let jobs: Vec<_> = (0..2)
+            .map(|_| runtime::run_in_executor(&pool, || cpu_loop(std::hint::black_box(N))))
+            .collect();
+        for j in jobs {
+            std::hint::black_box(j.await.unwrap());
+        }
+        let both = start.elapsed();
+        let ticks = ticks.await.unwrap();
+        println!("   one CPU loop alone:                 {one:>8.1?}");
+        println!(
+            "   two loops in a 2-thread pool:       {both:>8.1?}  ({:.2}x one loop: they ran in parallel)",
+            both.as_secs_f64() / one.as_secs_f64()
+        );
+        println!(
+            "   meanwhile an async task ticked {ticks} times every 10 ms on the runtime's one worker"
+        );
+        let blocking = runtime::spawn_blocking(|| std::fs::read_to_string("Cargo.toml").map(|s| s.len()));
+        println!(
+            "   blocking I/O goes to the runtime's own elastic pool: read {} bytes with spawn_blocking\n",
+            blocking.await.unwrap().unwrap()
+        );
+    });
 }
 
 /// Many small tasks, to show what a spawn costs.

@@ -26,7 +26,8 @@
 #![warn(missing_docs)]
 
 pub use runtime_core::{
-    spawn, Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError,
+    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, Runtime,
+    RuntimeMetrics, TryCurrentError,
 };
 pub use runtime_macros::{main, test};
 

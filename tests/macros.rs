@@ -133,3 +133,20 @@ async fn sum_on_own_runtime(n: u64) -> u64 {
 fn main_attribute_on_a_plain_fn() {
     assert_eq!(sum_on_own_runtime(10), 55);
 }
+
+#[runtime::test(start_paused = true)]
+async fn start_paused_makes_an_hour_instant() {
+    let wall = std::time::Instant::now();
+    let start = runtime::time::Instant::now();
+    runtime::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
+    assert!(wall.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[runtime::test(flavor = "multi_thread", worker_threads = 2, max_blocking_threads = 1)]
+async fn test_attribute_passes_max_blocking_threads() {
+    let a = runtime::spawn_blocking(|| 1);
+    let b = runtime::spawn_blocking(|| 2);
+    assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
+    assert!(runtime::Handle::current().metrics().num_blocking_threads() <= 1);
+}

@@ -56,3 +56,91 @@ where
     };
     Handle { inner }.spawn_named(future, None, Location::caller())
 }
+
+/// Runs a blocking or CPU-heavy closure on the current runtime's blocking
+/// pool and returns a handle to await its result: asyncio's
+/// `loop.run_in_executor(None, f)`.
+///
+/// The handle is the same [`JoinHandle`] as for async tasks (a panic comes
+/// back as a `JoinError`). Aborting it stops a job that has not started yet;
+/// a running closure cannot be interrupted — pass it a flag to check:
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+///
+/// let rt = runtime_core::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let n = runtime_core::spawn_blocking(|| (1..=10u64).product::<u64>());
+///     assert_eq!(n.await.unwrap(), 3_628_800);
+///
+///     let stop = Arc::new(AtomicBool::new(false));
+///     let flag = stop.clone();
+///     let job = runtime_core::spawn_blocking(move || {
+///         while !flag.load(Ordering::Relaxed) {
+///             std::thread::sleep(std::time::Duration::from_millis(1));
+///         }
+///         "stopped"
+///     });
+///     stop.store(true, Ordering::Relaxed); // the cooperative way to cancel
+///     assert_eq!(job.await.unwrap(), "stopped");
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime (use [`Handle::spawn_blocking`] from elsewhere).
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let Some(inner) = context::current() else {
+        panic!(
+            "`runtime::spawn_blocking` called outside a runtime: {}",
+            TryCurrentError::message()
+        );
+    };
+    Handle { inner }.spawn_blocking(f)
+}
+
+/// Runs a closure on a pool of your own: asyncio's
+/// `loop.run_in_executor(ThreadPoolExecutor(n), f)`. Works from anywhere, not
+/// only inside a runtime.
+///
+/// Give CPU-bound work a pool sized to the cores, so it cannot crowd out the
+/// runtime's elastic pool of (mostly sleeping) blocking-I/O threads:
+///
+/// ```
+/// use runtime_core::blocking::BlockingPool;
+///
+/// let cpu = BlockingPool::new(num_cpus());
+/// # fn num_cpus() -> usize { 2 }
+/// let rt = runtime_core::Runtime::new().unwrap();
+/// let sum = rt.block_on(async {
+///     let parts: Vec<_> = (0..4u64)
+///         .map(|i| runtime_core::run_in_executor(&cpu, move || (i * 1000..(i + 1) * 1000).sum::<u64>()))
+///         .collect();
+///     let mut sum = 0;
+///     for p in parts {
+///         sum += p.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, (0..4000u64).sum());
+/// ```
+pub fn run_in_executor<F, R>(pool: &blocking::BlockingPool, f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    JoinHandle::blocking(pool.spawn(f))
+}
+
+/// The blocking thread pool: [`BlockingPool`](blocking::BlockingPool) for
+/// [`run_in_executor`], re-exported from `runtime-blocking`.
+pub mod blocking {
+    pub use runtime_blocking::{
+        BlockingAbortHandle, BlockingHandle, BlockingPool, Builder, QueueFull,
+    };
+}

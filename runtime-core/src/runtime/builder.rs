@@ -19,6 +19,8 @@ pub struct Builder {
     worker_threads: Option<usize>,
     start_paused: bool,
     slow_poll_threshold: Option<Duration>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
     thread_name: String,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
@@ -50,6 +52,8 @@ impl Builder {
             worker_threads: None,
             start_paused: false,
             slow_poll_threshold: Some(Duration::from_millis(100)),
+            max_blocking_threads: 512,
+            thread_keep_alive: Duration::from_secs(10),
             thread_name: "runtime-worker".to_string(),
             on_thread_start: None,
             on_thread_stop: None,
@@ -67,6 +71,22 @@ impl Builder {
     /// (default `runtime-worker`).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         self.thread_name = name.into();
+        self
+    }
+
+    /// Most threads the runtime's blocking pool (for
+    /// [`spawn_blocking`](crate::spawn_blocking)) may start; default 512.
+    /// Threads start on demand, so a large cap costs nothing until used.
+    /// `0` makes [`build`](Self::build) fail.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for work before it exits;
+    /// default 10 s.
+    pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder {
+        self.thread_keep_alive = d;
         self
     }
 
@@ -118,8 +138,21 @@ impl Builder {
     /// flavor, which has no worker threads); the OS error if a worker thread
     /// cannot be started.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.max_blocking_threads == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max_blocking_threads(0): the blocking pool needs at least 1 thread \
+                 (threads start on demand, so the default of 512 costs nothing until used)",
+            ));
+        }
+        let blocking = runtime_blocking::BlockingPool::builder()
+            .max_threads(self.max_blocking_threads)
+            .keep_alive(self.thread_keep_alive)
+            .thread_name(format!("{}-blocking", self.thread_name))
+            .build()?;
         let config = Config {
             start_paused: self.start_paused,
+            blocking,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         };

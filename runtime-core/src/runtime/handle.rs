@@ -44,6 +44,16 @@ impl Handle {
         self.spawn_named(future, None, Location::caller())
     }
 
+    /// Runs a blocking closure on this runtime's blocking pool; see
+    /// [`crate::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        JoinHandle::blocking(self.inner.blocking().spawn(f))
+    }
+
     pub(crate) fn spawn_named<F>(
         &self,
         future: F,

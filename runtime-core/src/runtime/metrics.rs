@@ -67,6 +67,21 @@ impl RuntimeMetrics {
         self.handle.reports().unretrieved_panics.load(Relaxed)
     }
 
+    /// Threads of the runtime's blocking pool (busy or idle).
+    pub fn num_blocking_threads(&self) -> usize {
+        self.handle.blocking().num_threads()
+    }
+
+    /// Blocking-pool threads waiting for a job.
+    pub fn num_idle_blocking_threads(&self) -> usize {
+        self.handle.blocking().idle_threads()
+    }
+
+    /// Blocking jobs waiting for a thread.
+    pub fn blocking_queue_depth(&self) -> usize {
+        self.handle.blocking().queue_depth()
+    }
+
     /// Tasks waiting in the global injection queue (for the current-thread
     /// flavor: in its one run queue).
     pub fn injection_queue_depth(&self) -> usize {

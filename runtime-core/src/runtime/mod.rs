@@ -98,6 +98,16 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
+    /// Runs a blocking closure on this runtime's blocking pool; see
+    /// [`crate::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
     /// A handle to this runtime, to spawn on it from elsewhere.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -136,6 +146,20 @@ impl Runtime {
         // On a runtime thread we must not wait (a worker cannot join itself);
         // the workers exit on their own after their current poll.
         inner.shutdown_tasks();
+        // Queued blocking jobs are cancelled; running ones cannot be
+        // interrupted, so we wait for them (bounded by `timeout`; not at all
+        // from inside async code, where waiting could deadlock).
+        let pool = inner.blocking();
+        if context::in_runtime() {
+            pool.shutdown_timeout(Duration::ZERO);
+        } else {
+            match timeout {
+                Some(t) => {
+                    pool.shutdown_timeout(t);
+                }
+                None => pool.shutdown(),
+            }
+        }
     }
 }
 

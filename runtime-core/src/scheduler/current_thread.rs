@@ -32,6 +32,11 @@ use std::future::Future;
 use std::pin::{pin, Pin};
 use std::task::{Context, Poll, Wake, Waker};
 
+/// With time paused and a blocking job running, how long the driver sleeps
+/// before it checks again whether the clock may jump (a job's completion
+/// wakes it sooner).
+const MAX_PAUSED_NAP: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Tasks run between two polls of the `block_on` future (when it was woken).
 const EVENT_INTERVAL: usize = 61;
 
@@ -43,6 +48,7 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     pub(crate) time: Driver,
     pub(crate) reports: Reports,
+    pub(crate) blocking: runtime_blocking::BlockingPool,
     /// Written only by the thread holding the core.
     metrics: WorkerMetrics,
 }
@@ -97,6 +103,7 @@ impl Shared {
             registry: Registry::new(1),
             time: Driver::new(config.start_paused),
             reports: Reports::default(),
+            blocking: config.blocking.clone(),
             metrics: WorkerMetrics::default(),
         })
     }
@@ -238,7 +245,11 @@ impl Shared {
     fn idle_until_woken(&self) {
         let next = self.time.next_deadline();
         if let Some(deadline) = next {
-            if self.time.clock.is_paused() {
+            // A running blocking job may still wake a task at an earlier
+            // (virtual) time: don't jump past it.
+            let blocking_idle =
+                self.blocking.busy_threads() == 0 && self.blocking.queue_depth() == 0;
+            if self.time.clock.is_paused() && blocking_idle {
                 self.time.clock.advance_to(deadline);
                 self.time.fire_due();
                 return;
@@ -246,6 +257,8 @@ impl Shared {
         }
         WorkerMetrics::bump(&self.metrics.parks);
         match next {
+            // Paused with blocking work running: sleep until woken, then look again.
+            Some(_) if self.time.clock.is_paused() => self.parker.park_timeout(MAX_PAUSED_NAP),
             Some(deadline) => self
                 .parker
                 .park_timeout(deadline.saturating_duration_since(self.time.clock.now())),

@@ -27,6 +27,8 @@ use std::task::{Context, Poll, Waker};
 /// Settings both flavors share.
 pub(crate) struct Config {
     pub(crate) start_paused: bool,
+    /// The runtime's own pool for `spawn_blocking`.
+    pub(crate) blocking: runtime_blocking::BlockingPool,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
 }
@@ -62,6 +64,13 @@ impl Handle {
         match self {
             Handle::Multi(s) => &s.reports,
             Handle::Current(s) => &s.reports,
+        }
+    }
+
+    pub(crate) fn blocking(&self) -> &runtime_blocking::BlockingPool {
+        match self {
+            Handle::Multi(s) => &s.config.blocking,
+            Handle::Current(s) => &s.blocking,
         }
     }
 

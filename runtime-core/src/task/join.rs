@@ -3,6 +3,7 @@
 use super::raw::RawTask;
 use super::{Id, JoinError};
 use crate::coop;
+use runtime_blocking::{BlockingAbortHandle, BlockingHandle};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -24,16 +25,31 @@ use std::task::{Context, Poll};
 /// });
 /// assert_eq!(out, 42);
 /// ```
+///
+/// A job from [`spawn_blocking`](crate::spawn_blocking) or
+/// [`run_in_executor`](crate::run_in_executor) has the very same type, so
+/// async tasks and blocking jobs mix in one `Vec`, `JoinSet`, `gather` or `wait`.
 pub struct JoinHandle<T> {
-    raw: RawTask,
-    _output: PhantomData<T>,
+    inner: Inner<T>,
 }
 
-// SAFETY: the handle only moves the output `T` (which the task requires to be
-// `Send`) across threads; all shared access goes through the task's state word.
+enum Inner<T> {
+    /// An async task: a reference to its cell, with the join interest.
+    Task {
+        raw: RawTask,
+        _output: PhantomData<T>,
+    },
+    /// A closure on a blocking pool: the pool's oneshot completion.
+    Blocking(BlockingHandle<T>),
+}
+
+// SAFETY: the handle only moves the output `T` (which every task and job
+// requires to be `Send`) across threads; a task's shared state is reached only
+// through its state word, a blocking job's through its pool's completion.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
-// SAFETY: `&JoinHandle` only allows `abort`, `is_finished` and `id`, which touch
-// only atomics and immutable header fields.
+// SAFETY: `&JoinHandle` only allows `abort`, `abort_handle`, `is_finished` and
+// `id`, which touch atomics, immutable header fields, or the blocking
+// completion's lock — never a `T`.
 unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
@@ -41,8 +57,16 @@ impl<T> Unpin for JoinHandle<T> {}
 impl<T> JoinHandle<T> {
     pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
         JoinHandle {
-            raw,
-            _output: PhantomData,
+            inner: Inner::Task {
+                raw,
+                _output: PhantomData,
+            },
+        }
+    }
+
+    pub(crate) fn blocking(handle: BlockingHandle<T>) -> JoinHandle<T> {
+        JoinHandle {
+            inner: Inner::Blocking(handle),
         }
     }
 
@@ -53,40 +77,65 @@ impl<T> JoinHandle<T> {
     /// cancelled when that poll returns. Awaiting the handle afterwards gives a
     /// `JoinError` with [`is_cancelled`](JoinError::is_cancelled) — unless the
     /// task had already finished, in which case its output is kept.
+    ///
+    /// A blocking job that has not started never runs; one that is running
+    /// cannot be interrupted (no runtime can): it runs to the end and its
+    /// result is dropped. Pass it a cancellation flag if it should stop early.
     pub fn abort(&self) {
-        self.raw.remote_abort();
+        match &self.inner {
+            Inner::Task { raw, .. } => raw.remote_abort(),
+            Inner::Blocking(h) => h.abort(),
+        }
     }
 
     /// A cloneable handle that can only abort the task.
-    pub fn abort_handle(&self) -> AbortHandle {
-        self.raw.header().state.ref_inc();
-        AbortHandle { raw: self.raw }
+    pub fn abort_handle(&self) -> AbortHandle
+    where
+        T: Send + 'static,
+    {
+        let inner = match &self.inner {
+            Inner::Task { raw, .. } => {
+                raw.header().state.ref_inc();
+                AbortInner::Task(*raw)
+            }
+            Inner::Blocking(h) => AbortInner::Blocking(h.abort_handle()),
+        };
+        AbortHandle { inner }
     }
 
     /// True once the task has finished (returned, panicked or been
     /// cancelled): asyncio's `Task.done()`. Awaiting it then will not wait.
     pub fn is_finished(&self) -> bool {
-        self.raw.header().state.load().is_complete()
+        match &self.inner {
+            Inner::Task { raw, .. } => raw.header().state.load().is_complete(),
+            Inner::Blocking(h) => h.is_finished(),
+        }
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.raw.header().id
+        match &self.inner {
+            Inner::Task { raw, .. } => raw.header().id,
+            Inner::Blocking(h) => h.id(),
+        }
     }
 }
 
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let coop = std::task::ready!(coop::poll_proceed(cx));
-        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
-        // SAFETY: `out` has the type the task's vtable writes (this handle was
-        // created for a task whose output is `T`), and this handle holds the
-        // join interest until it is dropped.
-        unsafe {
-            self.raw
-                .try_read_output(&mut out as *mut _ as *mut (), cx.waker())
+        let out = match &mut self.inner {
+            Inner::Task { raw, .. } => {
+                let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+                // SAFETY: `out` has the type the task's vtable writes (this
+                // handle was created for a task whose output is `T`), and
+                // this handle holds the join interest until it is dropped.
+                unsafe { raw.try_read_output(&mut out as *mut _ as *mut (), cx.waker()) };
+                out
+            }
+            Inner::Blocking(h) => Pin::new(h).poll(cx),
         };
         if out.is_ready() {
             coop.made_progress();
@@ -97,7 +146,9 @@ impl<T> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        self.raw.drop_join_handle();
+        if let Inner::Task { raw, .. } = &self.inner {
+            raw.drop_join_handle();
+        }
     }
 }
 
@@ -113,36 +164,59 @@ impl<T> fmt::Debug for JoinHandle<T> {
 /// Aborts a task without owning its output. `Clone + Send + Sync`, so many
 /// places can hold the right to cancel one task.
 pub struct AbortHandle {
-    raw: RawTask,
+    inner: AbortInner,
+}
+
+enum AbortInner {
+    /// Holds one task reference.
+    Task(RawTask),
+    Blocking(BlockingAbortHandle),
 }
 
 impl AbortHandle {
     /// Cancels the task; see [`JoinHandle::abort`].
     pub fn abort(&self) {
-        self.raw.remote_abort();
+        match &self.inner {
+            AbortInner::Task(raw) => raw.remote_abort(),
+            AbortInner::Blocking(h) => h.abort(),
+        }
     }
 
     /// True once the task has finished.
     pub fn is_finished(&self) -> bool {
-        self.raw.header().state.load().is_complete()
+        match &self.inner {
+            AbortInner::Task(raw) => raw.header().state.load().is_complete(),
+            AbortInner::Blocking(h) => h.is_finished(),
+        }
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        self.raw.header().id
+        match &self.inner {
+            AbortInner::Task(raw) => raw.header().id,
+            AbortInner::Blocking(h) => h.id(),
+        }
     }
 }
 
 impl Clone for AbortHandle {
     fn clone(&self) -> AbortHandle {
-        self.raw.header().state.ref_inc();
-        AbortHandle { raw: self.raw }
+        let inner = match &self.inner {
+            AbortInner::Task(raw) => {
+                raw.header().state.ref_inc();
+                AbortInner::Task(*raw)
+            }
+            AbortInner::Blocking(h) => AbortInner::Blocking(h.clone()),
+        };
+        AbortHandle { inner }
     }
 }
 
 impl Drop for AbortHandle {
     fn drop(&mut self) {
-        self.raw.drop_reference();
+        if let AbortInner::Task(raw) = &self.inner {
+            raw.drop_reference();
+        }
     }
 }
 

@@ -31,9 +31,6 @@ use std::task::{Context, Poll};
 /// });
 /// ```
 //
-// `spawn_blocking` (a blocking job in the set, per DESIGN.md §2) is not here
-// yet: it lands with the runtime's blocking-pool integration, as a
-// `crate::spawn_blocking` handle pushed into `tasks` like any other.
 pub struct JoinSet<T> {
     /// A handle for every task spawned into the set whose result
     /// `join_next` has not returned yet (finished or not).
@@ -160,6 +157,22 @@ impl<T: Send + 'static> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
     {
         let handle = crate::spawn(future);
+        let abort = handle.abort_handle();
+        self.tasks.push(handle);
+        abort
+    }
+
+    /// Runs a blocking closure on the current runtime's blocking pool as a
+    /// member of the set (see [`crate::spawn_blocking`]).
+    ///
+    /// # Panics
+    /// Outside a runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let handle = crate::spawn_blocking(f);
         let abort = handle.abort_handle();
         self.tasks.push(handle);
         abort
