@@ -1,2 +1,592 @@
-//! Placeholder while the bench is written.
-fn main() {}
+//! Scheduler benchmarks, this runtime and tokio side by side (DESIGN.md §7).
+//!
+//! Every workload is written once, generically over [`Rt`], and run on both
+//! runtimes with the same number of workers ([`WORKERS`]), so the two
+//! functions of a group (`runtime`, `tokio`) run exactly the same code apart
+//! from the runtime calls. Each runtime is built once per bench function,
+//! outside the timed loop.
+//!
+//! Groups: `spawn_many_local`, `spawn_many_remote`, `yield_many`, `ping_pong`,
+//! `chained_spawn`, and `scaling` (functions `runtime/N`, `tokio/N`).
+//! `benches/report.sh` turns criterion's estimates into the table in
+//! BENCHMARKS.md.
+//!
+//! With `BENCH_METRICS=1` the binary does not benchmark: it runs each workload
+//! a few times on this runtime and prints its scheduler counters (polls,
+//! steals, parks) per iteration — a cheap first look at where time goes:
+//!
+//! ```text
+//! BENCH_METRICS=1 cargo bench --bench scheduler
+//! ```
+
+use criterion::{black_box, BenchmarkId, Criterion, SamplingMode, Throughput};
+use futures::channel::oneshot;
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Worker threads for both runtimes (the machine has 2 cores).
+const WORKERS: usize = 2;
+
+const SPAWN_MANY: usize = 10_000;
+const YIELD_TASKS: usize = 100;
+const YIELDS_PER_TASK: usize = 1_000;
+const PING_PONGS: usize = 1_000;
+const CHAIN_DEPTH: usize = 1_000;
+const SCALING: [usize; 3] = [10_000, 100_000, 1_000_000];
+
+/// The runtime calls a workload needs; implemented for this runtime and for
+/// tokio.
+trait Rt: Sized + Sync + 'static {
+    type JoinError: Debug;
+    type Handle<T: Send + 'static>: Future<Output = Result<T, Self::JoinError>> + Send + 'static;
+
+    fn build() -> Self;
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+    /// Spawn from outside the runtime (`Runtime::spawn`).
+    fn spawn_remote<F>(&self, f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+    /// Spawn from inside the runtime (`runtime::spawn`, `tokio::spawn`).
+    fn spawn<F>(f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+    fn yield_now() -> impl Future<Output = ()> + Send;
+    /// `spawn_blocking` from inside the runtime.
+    fn spawn_blocking<F, T>(f: F) -> Self::Handle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
+    /// `timeout(d, f)`, discarding whether it fired.
+    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = ()> + Send;
+}
+
+struct Ours(runtime::Runtime);
+
+impl Rt for Ours {
+    type JoinError = runtime::task::JoinError;
+    type Handle<T: Send + 'static> = runtime::task::JoinHandle<T>;
+
+    fn build() -> Self {
+        Ours(
+            runtime::Builder::new_multi_thread()
+                .worker_threads(WORKERS)
+                .build()
+                .unwrap(),
+        )
+    }
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+    fn spawn_remote<F>(&self, f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(f)
+    }
+    fn spawn<F>(f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        runtime::spawn(f)
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        runtime::task::yield_now()
+    }
+    fn spawn_blocking<F, T>(f: F) -> Self::Handle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        runtime::spawn_blocking(f)
+    }
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        runtime::time::sleep(d)
+    }
+    async fn timeout<F: Future + Send>(d: Duration, f: F) {
+        let _ = runtime::time::timeout(d, f).await;
+    }
+}
+
+struct Tokio(tokio::runtime::Runtime);
+
+impl Rt for Tokio {
+    type JoinError = tokio::task::JoinError;
+    type Handle<T: Send + 'static> = tokio::task::JoinHandle<T>;
+
+    fn build() -> Self {
+        Tokio(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(WORKERS)
+                .enable_time()
+                .build()
+                .unwrap(),
+        )
+    }
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+    fn spawn_remote<F>(&self, f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(f)
+    }
+    fn spawn<F>(f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(f)
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+    fn spawn_blocking<F, T>(f: F) -> Self::Handle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::task::spawn_blocking(f)
+    }
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
+    async fn timeout<F: Future + Send>(d: Duration, f: F) {
+        let _ = tokio::time::timeout(d, f).await;
+    }
+}
+
+/// Counts finished tasks down; the one that reaches zero fires the oneshot.
+/// One `Arc` clone per task, as in tokio's own `spawn_many` bench.
+struct Countdown {
+    left: AtomicUsize,
+    done: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+impl Countdown {
+    fn new(n: usize) -> (Arc<Countdown>, oneshot::Receiver<()>) {
+        let (tx, rx) = oneshot::channel();
+        let c = Countdown {
+            left: AtomicUsize::new(n),
+            done: Mutex::new(Some(tx)),
+        };
+        (Arc::new(c), rx)
+    }
+
+    fn tick(&self) {
+        if self.left.fetch_sub(1, Relaxed) == 1 {
+            let tx = self.done.lock().unwrap().take().unwrap();
+            tx.send(()).unwrap();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Workloads: one iteration each. Every one returns once all its tasks have
+// done their work (detached ones may still be releasing their cells).
+
+/// From inside a task (so on a worker thread: the local-queue path), spawn
+/// `n` trivial tasks; the last to finish signals completion.
+fn spawn_many_local<R: Rt>(rt: &R, n: usize) {
+    rt.block_on(async {
+        R::spawn(async move {
+            let (countdown, done) = Countdown::new(n);
+            for i in 0..n {
+                let countdown = countdown.clone();
+                drop(R::spawn(async move {
+                    black_box(i);
+                    countdown.tick();
+                }));
+            }
+            done.await.unwrap();
+        })
+        .await
+        .unwrap()
+    })
+}
+
+/// `n` × `Runtime::spawn` from a thread outside the runtime, then join all.
+fn spawn_many_remote<R: Rt>(rt: &R, n: usize) {
+    let handles: Vec<_> = (0..n)
+        .map(|i| rt.spawn_remote(async move { black_box(i) }))
+        .collect();
+    rt.block_on(async move {
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+}
+
+/// `tasks` tasks each yielding `yields` times, spawned from inside a task,
+/// joined.
+fn yield_many<R: Rt>(rt: &R, tasks: usize, yields: usize) {
+    rt.block_on(async {
+        R::spawn(async move {
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    R::spawn(async move {
+                        for _ in 0..yields {
+                            R::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+        .await
+        .unwrap()
+    })
+}
+
+/// tokio's `ping_pong`: a driver task spawns `rounds` tasks; each spawns a
+/// partner and the two exchange a pair of oneshot messages.
+fn ping_pong<R: Rt>(rt: &R, rounds: usize) {
+    rt.block_on(async {
+        let (countdown, done) = Countdown::new(rounds);
+        drop(R::spawn(async move {
+            for _ in 0..rounds {
+                let countdown = countdown.clone();
+                drop(R::spawn(async move {
+                    let (tx1, rx1) = oneshot::channel::<()>();
+                    let (tx2, rx2) = oneshot::channel::<()>();
+                    drop(R::spawn(async move {
+                        rx1.await.unwrap();
+                        tx2.send(()).unwrap();
+                    }));
+                    tx1.send(()).unwrap();
+                    rx2.await.unwrap();
+                    countdown.tick();
+                }));
+            }
+        }));
+        done.await.unwrap();
+    })
+}
+
+/// Each task spawns the next, `depth` deep; the last signals completion.
+fn chained_spawn<R: Rt>(rt: &R, depth: usize) {
+    fn link<R: Rt>(done: oneshot::Sender<()>, n: usize) {
+        if n == 0 {
+            done.send(()).unwrap();
+        } else {
+            drop(R::spawn(async move { link::<R>(done, n - 1) }));
+        }
+    }
+    rt.block_on(async {
+        let (tx, rx) = oneshot::channel();
+        drop(R::spawn(async move { link::<R>(tx, depth) }));
+        rx.await.unwrap();
+    })
+}
+
+/// From inside a task, spawn `n` trivial tasks and join every handle (so all
+/// `n` stay alive until joined: cost growth with the number of live tasks
+/// shows).
+fn spawn_join_n<R: Rt>(rt: &R, n: usize) {
+    rt.block_on(async {
+        R::spawn(async move {
+            let handles: Vec<_> = (0..n)
+                .map(|i| R::spawn(async move { black_box(i) }))
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+        .await
+        .unwrap()
+    })
+}
+
+/// 1 000 no-op blocking jobs spawned at once from a task, then awaited.
+fn spawn_blocking_many<R: Rt>(rt: &R, n: usize) {
+    rt.block_on(async {
+        R::spawn(async move {
+            let jobs: Vec<_> = (0..n).map(|i| R::spawn_blocking(move || i)).collect();
+            for j in jobs {
+                black_box(j.await.unwrap());
+            }
+        })
+        .await
+        .unwrap();
+    });
+}
+
+/// One blocking job, awaited: the latency of the hand-off and the wake-up.
+fn spawn_blocking_round_trip<R: Rt>(rt: &R) {
+    rt.block_on(async {
+        R::spawn(async { R::spawn_blocking(|| 1).await.unwrap() })
+            .await
+            .unwrap();
+    });
+}
+
+/// 1 000 tasks each sleep 1 ms: timer insert, fire and wake at scale.
+fn many_sleeps<R: Rt>(rt: &R, n: usize) {
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| R::spawn(R::sleep(Duration::from_millis(1))))
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+}
+
+/// 10 000 timeouts around ready futures: the cost of arming and cancelling
+/// a timer that never fires.
+fn timeout_not_firing<R: Rt>(rt: &R, n: usize) {
+    rt.block_on(async {
+        R::spawn(async move {
+            for i in 0..n {
+                R::timeout(Duration::from_secs(1), async move { black_box(i) }).await;
+            }
+        })
+        .await
+        .unwrap();
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Criterion wiring.
+
+/// One group with a `runtime` and a `tokio` function running `work`.
+fn side_by_side(c: &mut Criterion, name: &str, work: fn(&dyn Workload)) {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    {
+        let rt = Ours::build();
+        group.bench_function("runtime", |b| b.iter(|| work(&rt)));
+    }
+    {
+        let rt = Tokio::build();
+        group.bench_function("tokio", |b| b.iter(|| work(&rt)));
+    }
+    group.finish();
+}
+
+/// Object-safe view of a runtime, so one closure per workload serves both
+/// (the calls inside are still monomorphized per runtime).
+trait Workload {
+    fn spawn_many_local(&self);
+    fn spawn_many_remote(&self);
+    fn yield_many(&self);
+    fn ping_pong(&self);
+    fn chained_spawn(&self);
+    fn spawn_blocking_many(&self);
+    fn spawn_blocking_round_trip(&self);
+    fn many_sleeps(&self);
+    fn timeout_not_firing(&self);
+}
+
+impl<R: Rt> Workload for R {
+    fn spawn_many_local(&self) {
+        spawn_many_local(self, SPAWN_MANY)
+    }
+    fn spawn_many_remote(&self) {
+        spawn_many_remote(self, SPAWN_MANY)
+    }
+    fn yield_many(&self) {
+        yield_many(self, YIELD_TASKS, YIELDS_PER_TASK)
+    }
+    fn ping_pong(&self) {
+        ping_pong(self, PING_PONGS)
+    }
+    fn chained_spawn(&self) {
+        chained_spawn(self, CHAIN_DEPTH)
+    }
+    fn spawn_blocking_many(&self) {
+        spawn_blocking_many(self, 1_000)
+    }
+    fn spawn_blocking_round_trip(&self) {
+        spawn_blocking_round_trip(self)
+    }
+    fn many_sleeps(&self) {
+        many_sleeps(self, 1_000)
+    }
+    fn timeout_not_firing(&self) {
+        timeout_not_firing(self, 10_000)
+    }
+}
+
+fn workloads(c: &mut Criterion) {
+    side_by_side(c, "spawn_many_local", |w| w.spawn_many_local());
+    side_by_side(c, "spawn_many_remote", |w| w.spawn_many_remote());
+    side_by_side(c, "yield_many", |w| w.yield_many());
+    side_by_side(c, "ping_pong", |w| w.ping_pong());
+    side_by_side(c, "chained_spawn", |w| w.chained_spawn());
+    side_by_side(c, "spawn_blocking_many", |w| w.spawn_blocking_many());
+    side_by_side(c, "spawn_blocking_round_trip", |w| {
+        w.spawn_blocking_round_trip()
+    });
+    side_by_side(c, "many_sleeps", |w| w.many_sleeps());
+    side_by_side(c, "timeout_not_firing", |w| w.timeout_not_firing());
+}
+
+/// Spawn-and-join N tasks for growing N; `Throughput::Elements(N)` makes
+/// criterion print tasks/s, and the report turns the median into ns per task.
+fn scaling(c: &mut Criterion) {
+    let mut group = c.benchmark_group("scaling");
+    // Flat sampling: a fixed number of iterations per sample, so the
+    // 1 000 000-task point needs only `sample_size` iterations.
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for n in SCALING {
+        group.throughput(Throughput::Elements(n as u64));
+        // One runtime alive at a time, as in `side_by_side`: the idle one's
+        // threads must not share the 2 cores with the one measured.
+        {
+            let rt = Ours::build();
+            group.bench_with_input(BenchmarkId::new("runtime", n), &n, |b, &n| {
+                b.iter(|| spawn_join_n(&rt, n))
+            });
+        }
+        {
+            let rt = Tokio::build();
+            group.bench_with_input(BenchmarkId::new("tokio", n), &n, |b, &n| {
+                b.iter(|| spawn_join_n(&rt, n))
+            });
+        }
+    }
+    group.finish();
+}
+
+// ---------------------------------------------------------------------------
+// BENCH_METRICS=1: scheduler counters per workload iteration (this runtime),
+// and an interleaved A/B timing against tokio as a cross-check of the
+// criterion ratios on a busy machine.
+
+/// One workload of the metrics mode: name, iterations per round, and the same
+/// function for both runtimes.
+struct Case {
+    name: &'static str,
+    iters: u32,
+    ours: fn(&Ours),
+    tokio: fn(&Tokio),
+}
+
+macro_rules! case {
+    ($name:expr, $iters:expr, |$r:ident| $body:expr) => {
+        Case {
+            name: $name,
+            iters: $iters,
+            ours: |$r: &Ours| $body,
+            tokio: |$r: &Tokio| $body,
+        }
+    };
+}
+
+/// User + system CPU time of this process, in clock ticks (Linux only).
+fn cpu_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+fn print_metrics() {
+    const ROUNDS: usize = 5;
+    let cases = [
+        case!("spawn_many_local", 20, |r| r.spawn_many_local()),
+        case!("spawn_many_remote", 20, |r| r.spawn_many_remote()),
+        case!("yield_many", 20, |r| r.yield_many()),
+        case!("ping_pong", 50, |r| r.ping_pong()),
+        case!("chained_spawn", 100, |r| r.chained_spawn()),
+        case!("scaling/10000", 20, |r| spawn_join_n(r, 10_000)),
+        case!("scaling/100000", 4, |r| spawn_join_n(r, 100_000)),
+        case!("scaling/1000000", 1, |r| spawn_join_n(r, 1_000_000)),
+    ];
+    let ours = Ours::build();
+    let tokio = Tokio::build();
+    let totals = |rt: &Ours| {
+        let m = rt.0.handle().metrics();
+        let sum = |f: &dyn Fn(usize) -> u64| (0..m.num_workers()).map(f).sum::<u64>();
+        [
+            sum(&|i| m.worker_poll_count(i)),
+            sum(&|i| m.worker_steal_count(i)),
+            sum(&|i| m.worker_park_count(i)),
+        ]
+    };
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    if let Some(t0) = cpu_ticks() {
+        let p0 = totals(&ours)[2];
+        std::thread::sleep(Duration::from_secs(1));
+        if let Some(t1) = cpu_ticks() {
+            println!(
+                "both runtimes idle for 1 s: {} CPU ticks used, {} parks",
+                t1 - t0,
+                totals(&ours)[2] - p0
+            );
+        }
+    }
+    println!(
+        "{:<18} {:>10} {:>10} {:>6} {:>10} {:>8} {:>8}   (runtime: per iteration, {} workers; \
+         times: median of {} interleaved rounds)",
+        "workload", "runtime", "tokio", "ratio", "polls", "steals", "parks", WORKERS, ROUNDS
+    );
+    for case in cases {
+        (case.ours)(&ours); // warm up (allocator, queues)
+        (case.tokio)(&tokio);
+        let (mut t_ours, mut t_tokio) = (Vec::new(), Vec::new());
+        let mut counts = [0u64; 3];
+        for _ in 0..ROUNDS {
+            let before = totals(&ours);
+            let start = std::time::Instant::now();
+            for _ in 0..case.iters {
+                (case.ours)(&ours);
+            }
+            t_ours.push(start.elapsed() / case.iters);
+            let after = totals(&ours);
+            for k in 0..3 {
+                counts[k] += after[k] - before[k];
+            }
+            let start = std::time::Instant::now();
+            for _ in 0..case.iters {
+                (case.tokio)(&tokio);
+            }
+            t_tokio.push(start.elapsed() / case.iters);
+        }
+        let (a, b) = (median(t_ours), median(t_tokio));
+        let per = |k: usize| counts[k] as f64 / (ROUNDS as u32 * case.iters) as f64;
+        println!(
+            "{:<18} {:>10.3?} {:>10.3?} {:>6.2} {:>10.1} {:>8.1} {:>8.1}",
+            case.name,
+            a,
+            b,
+            a.as_secs_f64() / b.as_secs_f64(),
+            per(0),
+            per(1),
+            per(2)
+        );
+    }
+}
+
+fn main() {
+    if std::env::var_os("BENCH_METRICS").is_some_and(|v| v != "0") {
+        print_metrics();
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    workloads(&mut c);
+    scaling(&mut c);
+    c.final_summary();
+}
