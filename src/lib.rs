@@ -1,28 +1,60 @@
 //! # runtime
 //!
-//! A multi-threaded, work-stealing async runtime for Rust with a blocking-pool
-//! bridge — Python asyncio's tasks, `gather`, `wait`, `cancel` and
-//! `run_in_executor`, on every core.
+//! A multi-threaded, work-stealing async runtime with a blocking-pool
+//! bridge: Python asyncio's tasks, `gather`, `as_completed`, `wait`,
+//! `wait_for`, `cancel`, `all_tasks` and `run_in_executor` — on every core.
+//! Per-core worker threads steal tasks from each other; a separate pool runs
+//! blocking or CPU-heavy closures and hands each result back to the awaiting
+//! task. The concurrency protocols underneath are model-checked with loom.
 //!
-//! ```ignore
+//! ```
+//! use std::time::Duration;
+//! use runtime::{task, time};
+//!
 //! #[runtime::main(worker_threads = 2)]
-//! async fn main() {
-//!     let handles: Vec<_> = (0..3)
-//!         .map(|i| runtime::spawn(async move { i * 10 }))
-//!         .collect();
-//!     for (i, h) in handles.into_iter().enumerate() {
-//!         assert_eq!(h.await.unwrap(), i * 10);
-//!     }
+//! async fn main() -> Result<(), task::JoinError> {
+//!     let fetches = (1..=3u64).map(|i| async move {
+//!         time::sleep(Duration::from_millis(10 * i)).await; // like asyncio.sleep
+//!         i * 100
+//!     });
+//!     let pages = task::gather(fetches).await;              // like asyncio.gather
+//!     let checksum = runtime::spawn_blocking(move || pages.iter().sum::<u64>()).await?;
+//!     assert_eq!(checksum, 600);
+//!     Ok(())
 //! }
-//! ```ignore
+//! ```
+//!
+//! ## asyncio → runtime
 //!
 //! | asyncio | runtime |
 //! | --- | --- |
 //! | `asyncio.run(main())`, `loop.run_until_complete` | [`#[runtime::main]`](main), [`Runtime::block_on`] |
-//! | `asyncio.create_task`, `ensure_future` | [`spawn`], [`task::Builder`] |
+//! | `asyncio.create_task`, `ensure_future` | [`spawn`], [`task::Builder::new().name(..).spawn`](task::Builder) |
 //! | `Task.cancel()`, `Task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort), [`JoinHandle::is_finished`](task::JoinHandle::is_finished) |
 //! | `await task` (raises `CancelledError`) | `handle.await` → `Err(JoinError)` with [`is_cancelled()`](task::JoinError::is_cancelled) |
-//! | `asyncio.sleep(0)` | [`task::yield_now`] |
+//! | `asyncio.sleep(d)`, `asyncio.sleep(0)` | [`time::sleep`], [`task::yield_now`] |
+//! | `asyncio.wait_for(aw, t)` | [`time::timeout`]; [`task::wait_for`] also aborts the task |
+//! | `asyncio.gather(*aws)` / `return_exceptions=True` | [`task::try_gather`] / [`task::gather`] |
+//! | `asyncio.as_completed(aws)` | [`task::as_completed`] (yields `(index, output)`; lazy; `.limit(n)`) |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
+//! | `asyncio.all_tasks()` | [`task::all_tasks`] → `Vec<`[`task::TaskInfo`]`>` |
+//! | `loop.run_in_executor(None, f)` | [`spawn_blocking`] |
+//! | `loop.run_in_executor(ThreadPoolExecutor(n), f)` | [`run_in_executor`] with a [`blocking::BlockingPool`] |
+//! | debug mode "Executing &lt;Task&gt; took 1.2 seconds" | slow-poll reports ([`Builder::slow_poll_threshold`]) |
+//!
+//! ## Modules
+//!
+//! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,
+//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`); `all_tasks`.
+//! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
+//!   paused time for tests.
+//! * [`blocking`]: the blocking thread pool, usable from any executor.
+//! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`]: running and
+//!   watching a runtime.
+//!
+//! Whatever the flavor, a panic in a task comes back through its
+//! `JoinHandle` (a detached task's panic is reported through `tracing`), and
+//! dropping the runtime cancels every task, dropping each future exactly once.
 #![warn(missing_docs)]
 
 pub use runtime_core::{
@@ -31,7 +63,7 @@ pub use runtime_core::{
 };
 pub use runtime_macros::{main, test};
 
-/// Tasks: spawning, joining, cancelling, yielding.
+/// Tasks: spawning, joining, cancelling, yielding, combining, listing.
 pub mod task {
     pub use runtime_core::task::*;
 }
@@ -40,3 +72,8 @@ pub mod task {
 pub mod time {
     pub use runtime_core::time::*;
 }
+
+/// The README's examples, compiled and run as doctests so they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -6,7 +6,7 @@
 //! Data flow of a task: [`spawn`] allocates one task cell (`task/raw.rs`) and
 //! queues it (`scheduler/`); a worker pops it, polls it under a cooperative
 //! budget (`coop.rs`) and `catch_unwind`; a wake re-queues it; completion
-//! stores the output and wakes the [`JoinHandle`](task::JoinHandle), which
+//! stores the output and wakes the [`task::JoinHandle`], which
 //! hands it to the awaiting code.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]

@@ -103,7 +103,7 @@ impl Builder {
     /// through `tracing` at WARN, with the task's name, id, spawn location
     /// and the poll's duration, and counts it in
     /// [`RuntimeMetrics::slow_poll_count`](crate::RuntimeMetrics::slow_poll_count):
-    /// asyncio debug mode's "Executing <Task> took 1.2 seconds". `None` turns
+    /// asyncio debug mode's "Executing &lt;Task&gt; took 1.2 seconds". `None` turns
     /// it off (and its sampling thread with it).
     ///
     /// A slow poll means a task blocked its worker thread: `std::thread::sleep`,

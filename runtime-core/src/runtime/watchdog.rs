@@ -1,4 +1,4 @@
-//! Slow-poll reports: asyncio debug mode's "Executing <Task> took 1.2
+//! Slow-poll reports: asyncio debug mode's "Executing `<Task>` took 1.2
 //! seconds", the most useful warning for the `time.sleep(1)`-inside-async bug.
 //!
 //! Timing every poll would cost two clock reads (~45 ns each on the VM this

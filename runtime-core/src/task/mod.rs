@@ -4,15 +4,15 @@
 //! future and later its output, and its join waker. The runtime passes around
 //! counted references to it:
 //!
-//! * [`Task`]: a plain reference (the live-task registry holds one);
-//! * [`Notified`]: the reference that sits in a run queue. The `NOTIFIED` bit
+//! * `Task`: a plain reference (the live-task registry holds one);
+//! * `Notified`: the reference that sits in a run queue. The `NOTIFIED` bit
 //!   guarantees at most one exists, so a task is never queued twice;
-//! * [`JoinHandle`]: the reference with the right to the output;
+//! * `JoinHandle`: the reference with the right to the output;
 //! * a `Waker`: a reference whose `wake` turns into a `Notified`.
 //!
 //! Life of a task: `spawn` allocates the cell with three references
 //! (registry, `Notified`, `JoinHandle`), binds it in the registry and hands the
-//! `Notified` to the scheduler. A worker pops it and calls [`Notified::run`]:
+//! `Notified` to the scheduler. A worker pops it and calls `Notified::run`:
 //! `transition_to_running` claims the future, the poll runs under a fresh
 //! cooperative budget and `catch_unwind`. On `Pending`, `transition_to_idle`
 //! gives the future back — or, if a wake arrived during the poll, turns the
