@@ -343,21 +343,7 @@ where
         let prev = self.header.state.transition_to_complete();
         if !prev.is_join_interested() {
             // Nobody will read the output: it is ours to drop.
-            self.stage.with(|stage| {
-                // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.
-                if let Stage::Finished(Err(e)) = unsafe { &*stage } {
-                    if e.is_panic() {
-                        self.scheduler.unhandled_panic(&self.header, e);
-                    }
-                }
-            });
-            let dropped = catch_unwind(AssertUnwindSafe(|| {
-                self.stage.with_mut(|stage| {
-                    // SAFETY: no `JOIN_INTEREST` at completion: the stage is ours.
-                    unsafe { *stage = Stage::Consumed }
-                })
-            }));
-            drop(dropped);
+            self.drop_unclaimed_output();
         } else if prev.is_join_waker_set() {
             let woke = catch_unwind(AssertUnwindSafe(|| {
                 self.join_waker.with(|w| {
@@ -374,6 +360,28 @@ where
         if self.header.state.ref_dec(refs) {
             raw.dealloc();
         }
+    }
+
+    /// Drops an output nobody will read, first reporting it if it is a panic
+    /// (asyncio's "Task exception was never retrieved"). A panic from the
+    /// output's destructor is contained. The caller must own the stage:
+    /// `COMPLETE`, and either no join interest or the `JoinHandle` itself.
+    fn drop_unclaimed_output(&self) {
+        self.stage.with(|stage| {
+            // SAFETY: the caller owns the stage (see above).
+            if let Stage::Finished(Err(e)) = unsafe { &*stage } {
+                if e.is_panic() {
+                    self.scheduler.unhandled_panic(&self.header, e);
+                }
+            }
+        });
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            self.stage.with_mut(|stage| {
+                // SAFETY: the caller owns the stage (see above).
+                unsafe { *stage = Stage::Consumed }
+            })
+        }));
+        drop(dropped);
     }
 
     /// The `JoinHandle`'s side of the join-waker protocol: true if the output
@@ -472,10 +480,9 @@ where
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.unset_join_interested().is_err() {
-        // Already complete, and the output is ours: drop it here.
-        // SAFETY: `COMPLETE` with our `JOIN_INTEREST`: the stage is ours.
-        cell.stage
-            .with_mut(|stage| unsafe { *stage = Stage::Consumed });
+        // Already complete, and the output (if not read) is ours to drop —
+        // and a panic in it still must not vanish silently.
+        cell.drop_unclaimed_output();
     }
     RawTask { ptr }.drop_reference();
 }
