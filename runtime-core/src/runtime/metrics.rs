@@ -1,4 +1,4 @@
-use crate::loom::atomic::Ordering::Relaxed;
+use crate::loom::atomic::Ordering::{Acquire, Relaxed};
 use crate::scheduler::{self, multi_thread::WorkerMetrics};
 use std::fmt;
 
@@ -58,13 +58,13 @@ impl RuntimeMetrics {
     /// Polls that ran longer than the slow-poll threshold (each one was
     /// reported through `tracing` at WARN).
     pub fn slow_poll_count(&self) -> u64 {
-        self.handle.reports().slow_polls.load(Relaxed)
+        self.handle.reports().slow_polls.load(Acquire)
     }
 
     /// Tasks that panicked after their `JoinHandle` was dropped (each one
     /// was reported through `tracing` at ERROR).
     pub fn unretrieved_panic_count(&self) -> u64 {
-        self.handle.reports().unretrieved_panics.load(Relaxed)
+        self.handle.reports().unretrieved_panics.load(Acquire)
     }
 
     /// Threads of the runtime's blocking pool (busy or idle).

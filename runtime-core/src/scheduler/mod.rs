@@ -15,7 +15,7 @@ pub(crate) mod queue;
 mod loom_idle;
 
 use crate::coop;
-use crate::loom::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::loom::atomic::{AtomicU64, Ordering::Release};
 use crate::loom::Arc;
 use crate::task::{JoinError, JoinHandle, Meta, Registry, TaskInfo};
 use crate::time::driver::{Driver, Unpark};
@@ -135,12 +135,12 @@ impl Reports {
     /// A task panicked and nobody holds its `JoinHandle` (asyncio's "Task
     /// exception was never retrieved").
     pub(crate) fn unhandled_panic(&self, task: &crate::task::Header, error: &JoinError) {
-        self.unretrieved_panics.fetch_add(1, Relaxed);
+        // Report first, count second: whoever sees the count sees the report.
         crate::task::report_unhandled_panic(task, error);
+        self.unretrieved_panics.fetch_add(1, Release);
     }
 
     pub(crate) fn slow_poll(&self, task: u64, info: Option<TaskInfo>, took: std::time::Duration) {
-        self.slow_polls.fetch_add(1, Relaxed);
         let name = info.as_ref().and_then(|i| i.name()).unwrap_or("");
         let at = info
             .as_ref()
@@ -155,6 +155,7 @@ impl Reports {
              in it blocks (std::thread::sleep, blocking I/O, a long computation). Move that \
              work to `runtime::spawn_blocking`, or await an async version of it",
         );
+        self.slow_polls.fetch_add(1, Release);
     }
 }
 
