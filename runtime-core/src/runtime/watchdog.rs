@@ -88,6 +88,11 @@ fn run(
     let mut seen: Vec<Seen> = workers(&handle).iter().map(|_| Seen::default()).collect();
     let mut stopped = stop.0.lock().unwrap();
     loop {
+        // Checked before waiting too: a stop that came before we first
+        // waited must not cost a whole interval (runtime drop waits for us).
+        if *stopped {
+            return;
+        }
         stopped = stop.1.wait_timeout(stopped, interval).unwrap().0;
         if *stopped {
             return;
