@@ -284,3 +284,26 @@ fn loom_shutdown_vs_poll() {
         assert_eq!(p.drops.load(SeqCst), 1);
     });
 }
+
+/// Catches: an abort racing a wake of an idle task queueing it twice (abort
+/// and wake each submitting a `Notified`: a double poll or use-after-free),
+/// or neither (the task never cancelled, the joiner hangs).
+#[test]
+fn loom_abort_vs_wake() {
+    loom::model(|| {
+        let s = new_sched();
+        let p = Probe::new();
+        let mut join = spawn_on(&s, p.future());
+        run_queued(&s); // first poll: pending, waker published, idle
+        let waker = p.slot.lock().unwrap().take().unwrap();
+        let abort = join.abort_handle();
+        let th = thread::spawn(move || abort.abort());
+        waker.wake();
+        th.join().unwrap();
+        assert_eq!(s.queue.lock().unwrap().len(), 1, "queued exactly once");
+        run_queued(&s);
+        assert!(matches!(poll_once(&mut join), Poll::Ready(Err(e)) if e.is_cancelled()));
+        assert_eq!(p.drops.load(SeqCst), 1);
+        assert!(p.polls.load(SeqCst) <= 2);
+    });
+}
