@@ -580,6 +580,43 @@ fn print_metrics() {
     }
 }
 
+/// The cost of seeing inside (DESIGN §5): the same runtime with slow-poll
+/// reports on (the default, 100 ms) and off (`slow_poll_threshold(None)`).
+/// The per-poll bookkeeping that feeds `all_tasks` and the watchdog (a task's
+/// poll count, the worker's current-task id: plain stores) runs either way;
+/// what "off" removes is the watchdog thread sampling the workers.
+fn observability(c: &mut Criterion) {
+    for (name, work) in [
+        (
+            "observability/yield_many",
+            (|w: &dyn Workload| w.yield_many()) as fn(&dyn Workload),
+        ),
+        ("observability/spawn_many_local", |w: &dyn Workload| {
+            w.spawn_many_local()
+        }),
+    ] {
+        let mut group = c.benchmark_group(name);
+        group
+            .sample_size(20)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(3));
+        for (label, threshold) in [
+            ("reports_on", Some(Duration::from_millis(100))),
+            ("reports_off", None),
+        ] {
+            let rt = Ours(
+                runtime::Builder::new_multi_thread()
+                    .worker_threads(WORKERS)
+                    .slow_poll_threshold(threshold)
+                    .build()
+                    .unwrap(),
+            );
+            group.bench_function(label, |b| b.iter(|| work(&rt)));
+        }
+        group.finish();
+    }
+}
+
 fn main() {
     if std::env::var_os("BENCH_METRICS").is_some_and(|v| v != "0") {
         print_metrics();
@@ -588,5 +625,6 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     workloads(&mut c);
     scaling(&mut c);
+    observability(&mut c);
     c.final_summary();
 }

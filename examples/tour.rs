@@ -22,6 +22,7 @@ fn main() {
     cancel();
     sleeping_tasks();
     timeouts();
+    combinators();
     cpu_bound_in_an_executor();
     spawn_many();
     seeing_inside();
@@ -224,6 +225,111 @@ fn timeouts() {
         "   with the clock paused, sleep(1 h) took {:.1?} of wall time ({virtual_elapsed:?} virtual)\n",
         wall.elapsed()
     );
+}
+
+/// asyncio's ways of composing tasks.
+fn combinators() {
+    use futures::StreamExt;
+    use runtime::task::ReturnWhen;
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+    let rt = Runtime::new().unwrap();
+    rt.block_on(async {
+        section(
+            "gather: run all, results in input order",
+            "`await asyncio.gather(a, b, c)`",
+        );
+        let start = Instant::now();
+        let results = task::gather([300u64, 200, 100].map(|d| async move {
+            time::sleep(ms(d)).await;
+            d
+        }))
+        .await;
+        println!(
+            "   {results:?} after {:.0?} (the sleeps overlap)\n",
+            start.elapsed()
+        );
+
+        section(
+            "as_completed: results as they finish, with their input index",
+            "`for coro in asyncio.as_completed(aws)` — which one finished? asyncio can't say",
+        );
+        let start = Instant::now();
+        let mut done = task::as_completed([300u64, 100, 200].map(|d| async move {
+            time::sleep(ms(d)).await;
+            d
+        }));
+        while let Some((index, d)) = done.next().await {
+            println!(
+                "   input #{index} ({d} ms) finished at {:>5.0?}",
+                start.elapsed()
+            );
+        }
+        println!();
+
+        section(
+            "wait with a timeout: what's done, what's still running",
+            "`done, pending = await asyncio.wait(tasks, timeout=0.15)`",
+        );
+        let handles: Vec<_> = [50u64, 100, 400]
+            .into_iter()
+            .map(|d| {
+                runtime::spawn(async move {
+                    time::sleep(ms(d)).await;
+                    d
+                })
+            })
+            .collect();
+        let (done, pending) = task::wait(handles, ReturnWhen::AllCompleted, Some(ms(150))).await;
+        let done: Vec<_> = done.into_iter().map(|(i, r)| (i, r.unwrap())).collect();
+        let pending_idx: Vec<_> = pending.iter().map(|(i, _)| *i).collect();
+        println!("   done (index, value): {done:?}; still running: {pending_idx:?}");
+        for (_, h) in pending {
+            h.abort();
+        }
+        println!();
+
+        section(
+            "wait_for past an SLA: the slow task is cancelled, not leaked",
+            "`await asyncio.wait_for(task, timeout=0.1)` (tokio's timeout would detach it)",
+        );
+        let slow = runtime::spawn(async {
+            time::sleep(ms(10_000)).await;
+            "too late"
+        });
+        let id = slow.id();
+        let start = Instant::now();
+        match task::wait_for(ms(100), slow).await {
+            Ok(r) => println!("   got {r:?}"),
+            Err(e) => println!(
+                "   {e} after {:.0?}: task {id} was aborted",
+                start.elapsed()
+            ),
+        }
+        let alive = runtime::Handle::current().metrics().num_alive_tasks();
+        println!("   tasks still alive afterwards: {alive}\n");
+
+        section(
+            "JoinSet: a bag of tasks, joined as they finish",
+            "a set of tasks + `asyncio.wait(FIRST_COMPLETED)`",
+        );
+        let mut set = task::JoinSet::new();
+        for d in [30u64, 10, 20] {
+            set.spawn(async move {
+                time::sleep(ms(d)).await;
+                d
+            });
+        }
+        set.spawn_blocking(|| 5); // blocking jobs join the same set
+        let mut order = Vec::new();
+        while let Some(r) = set.join_next().await {
+            order.push(r.unwrap());
+        }
+        println!(
+            "   joined in completion order: {order:?}; dropping a JoinSet aborts what is left\n"
+        );
+    });
 }
 
 /// CPU-bound loops belong in an executor.

@@ -45,3 +45,24 @@ fn current_thread_metrics() {
     assert_eq!(m.worker_steal_count(0), 0);
     assert_eq!(m.num_alive_tasks(), 0);
 }
+
+#[test]
+fn metrics_count_steals_when_one_worker_is_busy() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let m = rt.handle().metrics();
+    rt.block_on(rt.spawn(async {
+        // Queued on this worker, which then blocks: the other worker must
+        // steal them to get them done.
+        let hs: Vec<_> = (0..50).map(|i| runtime::spawn(async move { i })).collect();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        for h in hs {
+            h.await.unwrap();
+        }
+    }))
+    .unwrap();
+    let steals: u64 = (0..2).map(|i| m.worker_steal_count(i)).sum();
+    assert!(steals >= 1, "{m:?}");
+}

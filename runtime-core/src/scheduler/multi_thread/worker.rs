@@ -297,3 +297,91 @@ impl Core {
         x
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_lifo {
+    //! loom model of the LIFO slot and the local queue behind it.
+    use super::*;
+    use crate::loom::thread;
+    use crate::scheduler::Config;
+    use crate::task::{self, Meta};
+
+    fn config() -> Config {
+        Config {
+            start_paused: false,
+            blocking: runtime_blocking::BlockingPool::new(1),
+            on_thread_start: None,
+            on_thread_stop: None,
+        }
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            name: None,
+            spawned_at: std::panic::Location::caller(),
+        }
+    }
+
+    /// Catches: a task displaced from the LIFO slot into the local queue
+    /// being lost or run twice when a sibling steals at the same moment, and
+    /// the LIFO task itself leaking out of the slot to a thief (it must stay
+    /// with its worker). Every task runs exactly once.
+    #[test]
+    fn loom_lifo_displacement_vs_steal() {
+        loom::model(|| {
+            let (shared, mut locals) = Shared::new(2, config());
+            let thief_local = locals.pop().unwrap();
+            let cx = WorkerCx {
+                shared: shared.clone(),
+                index: 0,
+                core: RefCell::new(Core {
+                    local: locals.pop().unwrap(),
+                    lifo: None,
+                    lifo_streak: 0,
+                    tick: 1,
+                    rng: 1,
+                    is_searching: false,
+                }),
+            };
+            let mut joins = Vec::new();
+            let mut spawn = || {
+                let (j, n) = task::spawn(async {}, shared.clone(), &shared.registry, meta());
+                joins.push(j);
+                n.unwrap()
+            };
+            let (first, second) = (spawn(), spawn());
+            assert!(cx.schedule_local(first, false).is_none()); // into the LIFO slot
+            let stealer = shared.remotes[0].steal.clone();
+            let thief = thread::spawn(move || {
+                let mut ran = 0;
+                if let Some(t) = stealer.steal_into(&thief_local) {
+                    t.run();
+                    ran += 1;
+                }
+                while let Some(t) = thief_local.pop() {
+                    t.run();
+                    ran += 1;
+                }
+                ran
+            });
+            // Displaces `first` into the (stealable) queue; `second` takes the slot.
+            assert!(cx.schedule_local(second, false).is_none());
+            let mut ran = 0;
+            loop {
+                let t = cx.next_task(&mut cx.core.borrow_mut());
+                match t {
+                    Some(t) => {
+                        t.run();
+                        ran += 1;
+                    }
+                    None => break,
+                }
+            }
+            let stolen = thief.join().unwrap();
+            assert_eq!(ran + stolen, 2, "each task runs exactly once");
+            assert!(ran >= 1, "the LIFO task is never stolen");
+            assert!(joins.iter().all(|j| j.is_finished()));
+            assert_eq!(shared.registry.len(), 0);
+        });
+    }
+}
