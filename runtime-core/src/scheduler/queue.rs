@@ -156,7 +156,7 @@ mod imp {
         pub(crate) fn pop_into(&self, dst: &Local) -> Option<Notified> {
             let batch = {
                 let mut q = self.0.lock().unwrap();
-                let n = q.len().min(LOCAL_CAPACITY / 2).max(1).min(q.len());
+                let n = q.len().min(LOCAL_CAPACITY / 2);
                 q.drain(..n).collect()
             };
             hand_over(batch, dst)

@@ -78,7 +78,7 @@ impl Wheel {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
@@ -89,7 +89,7 @@ impl Wheel {
     }
 
     /// Allocated entries (queued or fired but not yet released).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn allocated(&self) -> usize {
         self.entries.len() - self.free.len()
     }
