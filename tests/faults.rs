@@ -5,9 +5,8 @@
 
 mod common;
 
-use common::{wait_until, DropCounter, Tracked};
+use common::{panic_message, wait_until, within, DropCounter, Tracked};
 use futures::channel::oneshot;
-use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -15,37 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
-
-/// Runs `f` on its own thread; fails the test instead of hanging if it has
-/// not finished within `secs` seconds. A panic in `f` is re-raised.
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let t = std::thread::spawn(move || {
-        let out = f();
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => t.join().unwrap(),
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match t.join() {
-            Ok(out) => out,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("hung: not finished after {secs} s")
-        }
-    }
-}
-
-fn panic_message(p: &(dyn Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_string()
-    }
-}
 
 /// Both flavors, built with `configure` applied first.
 fn flavors(configure: impl Fn(&mut runtime::Builder)) -> Vec<(&'static str, runtime::Runtime)> {

@@ -1,12 +1,6 @@
 //! Calls made in the wrong place get a clear error or panic, never a hang.
-
-fn message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("panic payload is a string")
-}
+mod common;
+use common::panic_message as message;
 
 #[test]
 fn spawn_outside_a_runtime_panics_with_a_how_to() {

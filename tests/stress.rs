@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{wait_until, DropCounter, Tracked};
+use common::{wait_until, within, DropCounter, Tracked};
 use futures::channel::{mpsc, oneshot};
 use futures::{SinkExt, StreamExt};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -21,28 +21,6 @@ fn scale() -> usize {
         .and_then(|s| s.parse().ok())
         .filter(|&n: &usize| n > 0)
         .unwrap_or(1)
-}
-
-/// Runs `f` on its own thread and fails the test (instead of hanging the
-/// suite) if it has not finished within `secs` seconds.
-fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let t = std::thread::spawn(move || {
-        let out = f();
-        let _ = tx.send(());
-        out
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => t.join().unwrap(),
-        // Sender dropped without sending: `f` panicked; re-raise its panic.
-        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match t.join() {
-            Ok(out) => out,
-            Err(p) => std::panic::resume_unwind(p),
-        },
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("hung: not finished after {secs} s")
-        }
-    }
 }
 
 // 100 receiving tasks, each fed `per_task` messages over an unbounded
