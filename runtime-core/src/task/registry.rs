@@ -18,8 +18,13 @@ use crate::loom::atomic::Ordering::Relaxed;
 use crate::loom::Mutex;
 
 pub(crate) struct Registry {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[Padded]>,
 }
+
+/// Shards on separate cache-line pairs, so threads locking neighbouring
+/// shards do not bounce one line between cores.
+#[repr(align(128))]
+struct Padded(Mutex<Shard>);
 
 #[derive(Default)]
 struct Shard {
@@ -36,12 +41,12 @@ impl Registry {
     pub(crate) fn new(shards: usize) -> Registry {
         let n = shards.next_power_of_two();
         Registry {
-            shards: (0..n).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..n).map(|_| Padded(Mutex::new(Shard::default()))).collect(),
         }
     }
 
     fn shard(&self, id: Id) -> &Mutex<Shard> {
-        &self.shards[id.as_u64() as usize & (self.shards.len() - 1)]
+        &self.shards[id.as_u64() as usize & (self.shards.len() - 1)].0
     }
 
     /// Adds a new task; gives it back if the registry is closed.
@@ -80,10 +85,10 @@ impl Registry {
     /// Closes the registry and cancels every task in it. Idempotent, and safe
     /// to call from several threads at once.
     pub(crate) fn close_and_shutdown(&self) {
-        for shard in self.shards.iter() {
+        for Padded(shard) in self.shards.iter() {
             shard.lock().unwrap().closed = true;
         }
-        for shard in self.shards.iter() {
+        for Padded(shard) in self.shards.iter() {
             loop {
                 let task = {
                     let mut s = shard.lock().unwrap();
@@ -116,13 +121,13 @@ impl Registry {
 
     /// Number of live tasks.
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().unwrap().len).sum()
+        self.shards.iter().map(|Padded(s)| s.lock().unwrap().len).sum()
     }
 
     /// A snapshot of every live task, sorted by id.
     pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
-        for shard in self.shards.iter() {
+        for Padded(shard) in self.shards.iter() {
             let s = shard.lock().unwrap();
             out.extend(s.slots.iter().flatten().map(|t| info(t.header())));
         }
