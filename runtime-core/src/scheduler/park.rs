@@ -39,7 +39,6 @@ impl Parker {
     }
 
     /// Like `park`, but returns after `timeout` at the latest.
-    #[allow(dead_code)] // the timer driver parks with a deadline
     pub(crate) fn park_timeout(&self, timeout: Duration) {
         self.park_inner(Some(timeout))
     }

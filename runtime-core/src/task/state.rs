@@ -323,7 +323,7 @@ impl fmt::Debug for State {
     }
 }
 
-#[allow(dead_code)]
+// The flag bits fit below the reference count.
 const _: () = assert!(FLAGS == 0b11_1111);
 
 #[cfg(all(test, not(loom)))]
