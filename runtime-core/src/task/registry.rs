@@ -41,7 +41,9 @@ impl Registry {
     pub(crate) fn new(shards: usize) -> Registry {
         let n = shards.next_power_of_two();
         Registry {
-            shards: (0..n).map(|_| Padded(Mutex::new(Shard::default()))).collect(),
+            shards: (0..n)
+                .map(|_| Padded(Mutex::new(Shard::default())))
+                .collect(),
         }
     }
 
@@ -121,7 +123,10 @@ impl Registry {
 
     /// Number of live tasks.
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|Padded(s)| s.lock().unwrap().len).sum()
+        self.shards
+            .iter()
+            .map(|Padded(s)| s.lock().unwrap().len)
+            .sum()
     }
 
     /// A snapshot of every live task, sorted by id.
