@@ -42,6 +42,23 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
     }
 }
 
+/// The runtime of the current thread.
+///
+/// # Panics
+/// Outside a runtime, with `what` ("`runtime::spawn` called", ...) followed
+/// by "outside a runtime" and how to get into one — the one wording of this
+/// error for every entry point.
+#[track_caller]
+pub(crate) fn current_or_panic(what: std::fmt::Arguments<'_>) -> scheduler::Handle {
+    match current() {
+        Some(handle) => handle,
+        None => panic!(
+            "{what} outside a runtime: {}",
+            crate::TryCurrentError::message()
+        ),
+    }
+}
+
 pub(crate) fn in_runtime() -> bool {
     CONTEXT.try_with(|c| c.in_runtime.get()).unwrap_or(false)
 }

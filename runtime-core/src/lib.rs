@@ -48,12 +48,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let Some(inner) = context::current() else {
-        panic!(
-            "`runtime::spawn` called outside a runtime: {}",
-            TryCurrentError::message()
-        );
-    };
+    let inner = context::current_or_panic(format_args!("`runtime::spawn` called"));
     Handle { inner }.spawn_named(future, None, Location::caller())
 }
 
@@ -95,12 +90,7 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let Some(inner) = context::current() else {
-        panic!(
-            "`runtime::spawn_blocking` called outside a runtime: {}",
-            TryCurrentError::message()
-        );
-    };
+    let inner = context::current_or_panic(format_args!("`runtime::spawn_blocking` called"));
     Handle { inner }.spawn_blocking(f)
 }
 

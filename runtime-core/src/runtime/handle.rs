@@ -21,9 +21,8 @@ impl Handle {
     /// [`try_current`](Self::try_current) to check instead.
     #[track_caller]
     pub fn current() -> Handle {
-        match Handle::try_current() {
-            Ok(h) => h,
-            Err(e) => panic!("`Handle::current()` called outside a runtime: {e}"),
+        Handle {
+            inner: context::current_or_panic(format_args!("`Handle::current()` called")),
         }
     }
 

@@ -33,13 +33,9 @@ pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
 use crate::scheduler;
 use std::time::Duration;
 
+#[track_caller]
 fn current_for(what: &str) -> scheduler::Handle {
-    crate::context::current().unwrap_or_else(|| {
-        panic!(
-            "{what} needs a runtime: there is no runtime on this thread. Call it from inside \
-             `Runtime::block_on`, `#[runtime::main]`/`#[runtime::test]`, or a task"
-        )
-    })
+    crate::context::current_or_panic(format_args!("{what} needs a runtime but was used"))
 }
 
 /// Freezes the clock of the current runtime: from now on time moves only by
