@@ -17,7 +17,13 @@
 //!
 //! ```text
 //! BENCH_METRICS=1 cargo bench --bench scheduler
+//! BENCH_METRICS=ping_pong BENCH_ROUNDS=21 cargo bench --bench scheduler
 //! ```
+//!
+//! Any value other than `1` keeps only the workloads whose name contains it;
+//! `BENCH_ROUNDS` sets the number of interleaved rounds (default 5).
+//! `BENCH_METRICS=observability` instead times this runtime with slow-poll
+//! reports on and off, alternating (the cost of seeing inside, DESIGN §5).
 
 use criterion::{black_box, BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures::channel::oneshot;
@@ -500,8 +506,17 @@ fn cpu_ticks() -> Option<u64> {
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
-fn print_metrics() {
-    const ROUNDS: usize = 5;
+/// `BENCH_ROUNDS`, default 5.
+fn bench_rounds() -> usize {
+    std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(5)
+}
+
+fn print_metrics(filter: &str) {
+    let rounds = bench_rounds();
     let cases = [
         case!("spawn_many_local", 20, |r| r.spawn_many_local()),
         case!("spawn_many_remote", 20, |r| r.spawn_many_remote()),
@@ -541,14 +556,15 @@ fn print_metrics() {
     println!(
         "{:<18} {:>10} {:>10} {:>6} {:>10} {:>8} {:>8}   (runtime: per iteration, {} workers; \
          times: median of {} interleaved rounds)",
-        "workload", "runtime", "tokio", "ratio", "polls", "steals", "parks", WORKERS, ROUNDS
+        "workload", "runtime", "tokio", "ratio", "polls", "steals", "parks", WORKERS, rounds
     );
-    for case in cases {
+    let all = filter == "1";
+    for case in cases.into_iter().filter(|c| all || c.name.contains(filter)) {
         (case.ours)(&ours); // warm up (allocator, queues)
         (case.tokio)(&tokio);
         let (mut t_ours, mut t_tokio) = (Vec::new(), Vec::new());
         let mut counts = [0u64; 3];
-        for _ in 0..ROUNDS {
+        for _ in 0..rounds {
             let before = totals(&ours);
             let start = std::time::Instant::now();
             for _ in 0..case.iters {
@@ -566,7 +582,7 @@ fn print_metrics() {
             t_tokio.push(start.elapsed() / case.iters);
         }
         let (a, b) = (median(t_ours), median(t_tokio));
-        let per = |k: usize| counts[k] as f64 / (ROUNDS as u32 * case.iters) as f64;
+        let per = |k: usize| counts[k] as f64 / (rounds as u32 * case.iters) as f64;
         println!(
             "{:<18} {:>10.3?} {:>10.3?} {:>6.2} {:>10.1} {:>8.1} {:>8.1}",
             case.name,
@@ -582,19 +598,79 @@ fn print_metrics() {
 
 /// The cost of seeing inside (DESIGN §5): the same runtime with slow-poll
 /// reports on (the default, 100 ms) and off (`slow_poll_threshold(None)`).
-/// The per-poll bookkeeping that feeds `all_tasks` and the watchdog (a task's
-/// poll count, the worker's current-task id: plain stores) runs either way;
-/// what "off" removes is the watchdog thread sampling the workers.
+/// "Off" removes the watchdog thread and the two relaxed stores per poll that
+/// publish the polled task to it. The task registry and poll counts that feed
+/// `all_tasks` and the metrics are always on.
+/// A named workload.
+type Named = (&'static str, fn(&dyn Workload));
+
+const OBSERVABILITY: [Named; 2] = [
+    ("observability/yield_many", |w| w.yield_many()),
+    ("observability/spawn_many_local", |w| w.spawn_many_local()),
+];
+
+fn observed_runtime(threshold: Option<Duration>) -> Ours {
+    Ours(
+        runtime::Builder::new_multi_thread()
+            .worker_threads(WORKERS)
+            .slow_poll_threshold(threshold)
+            .build()
+            .unwrap(),
+    )
+}
+
+/// `BENCH_METRICS=observability`: the [`OBSERVABILITY`] workloads with
+/// reports on and off, alternating every round (a fresh runtime each round,
+/// only one alive at a time), so load changes on a shared machine hit both
+/// sides alike. Prints the median of the per-round ratios on/off.
+fn print_observability() {
+    const ITERS: u32 = 20;
+    let rounds = bench_rounds();
+    println!(
+        "{:<32} {:>10} {:>10} {:>7}   (median of {rounds} rounds; ratio: median, min–max of per-round on/off)",
+        "workload", "on", "off", "on/off"
+    );
+    for (name, work) in OBSERVABILITY {
+        let time = |threshold| {
+            let rt = observed_runtime(threshold);
+            work(&rt); // warm up
+            let start = std::time::Instant::now();
+            for _ in 0..ITERS {
+                work(&rt);
+            }
+            start.elapsed() / ITERS
+        };
+        let (mut on, mut off, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            // Alternate which side goes first, so order effects cancel.
+            let (a, b) = if round % 2 == 0 {
+                let a = time(Some(Duration::from_millis(100)));
+                (a, time(None))
+            } else {
+                let b = time(None);
+                (time(Some(Duration::from_millis(100))), b)
+            };
+            ratios.push(a.as_secs_f64() / b.as_secs_f64());
+            on.push(a);
+            off.push(b);
+        }
+        on.sort();
+        off.sort();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{:<32} {:>10.3?} {:>10.3?} {:>7.3}   ({:.3}–{:.3})",
+            name,
+            on[rounds / 2],
+            off[rounds / 2],
+            ratios[rounds / 2],
+            ratios[0],
+            ratios[rounds - 1]
+        );
+    }
+}
+
 fn observability(c: &mut Criterion) {
-    for (name, work) in [
-        (
-            "observability/yield_many",
-            (|w: &dyn Workload| w.yield_many()) as fn(&dyn Workload),
-        ),
-        ("observability/spawn_many_local", |w: &dyn Workload| {
-            w.spawn_many_local()
-        }),
-    ] {
+    for (name, work) in OBSERVABILITY {
         let mut group = c.benchmark_group(name);
         group
             .sample_size(20)
@@ -604,13 +680,7 @@ fn observability(c: &mut Criterion) {
             ("reports_on", Some(Duration::from_millis(100))),
             ("reports_off", None),
         ] {
-            let rt = Ours(
-                runtime::Builder::new_multi_thread()
-                    .worker_threads(WORKERS)
-                    .slow_poll_threshold(threshold)
-                    .build()
-                    .unwrap(),
-            );
+            let rt = observed_runtime(threshold);
             group.bench_function(label, |b| b.iter(|| work(&rt)));
         }
         group.finish();
@@ -618,8 +688,12 @@ fn observability(c: &mut Criterion) {
 }
 
 fn main() {
-    if std::env::var_os("BENCH_METRICS").is_some_and(|v| v != "0") {
-        print_metrics();
+    if let Some(filter) = std::env::var("BENCH_METRICS").ok().filter(|v| v != "0") {
+        if filter == "observability" {
+            print_observability();
+        } else {
+            print_metrics(&filter);
+        }
         return;
     }
     let mut c = Criterion::default().configure_from_args();

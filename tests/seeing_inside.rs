@@ -168,6 +168,43 @@ fn fast_polls_are_not_reported_and_reports_can_be_turned_off() {
     assert_eq!(off.handle().metrics().slow_poll_count(), 0);
 }
 
+#[test]
+fn time_after_a_poll_is_not_charged_to_the_task() {
+    events();
+    // Workers publish the polled task without clearing it after each poll;
+    // what comes after (a worker parking, a current-thread `block_on` going
+    // back to its own future) must not count as part of the last poll.
+    for (flavor, mut builder) in [
+        ("current", runtime::Builder::new_current_thread()),
+        ("multi", runtime::Builder::new_multi_thread()),
+    ] {
+        if flavor == "multi" {
+            // One worker, so the next task runs where the first one did.
+            builder.worker_threads(1);
+        }
+        let rt = builder
+            .slow_poll_threshold(Some(Duration::from_millis(50)))
+            .build()
+            .unwrap();
+        let name = format!("brief-{flavor}");
+        rt.block_on(async {
+            task::Builder::new()
+                .name(&name)
+                .spawn(async {})
+                .unwrap()
+                .await
+                .unwrap();
+            // Not a task: the `block_on` future itself is not watched.
+            std::thread::sleep(Duration::from_millis(300));
+            // A report goes out when the watchdog sees the next poll begin.
+            runtime::spawn(async {}).await.unwrap();
+        });
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(events_about(&name).is_empty(), "{flavor}");
+        assert_eq!(rt.handle().metrics().slow_poll_count(), 0, "{flavor}");
+    }
+}
+
 both_flavors!(a_detached_panicking_task_is_reported_at_error, |rt| {
     events();
     let name = format!("doomed-{}", rt.handle().metrics().num_workers());

@@ -104,7 +104,8 @@ impl Builder {
     /// and the poll's duration, and counts it in
     /// [`RuntimeMetrics::slow_poll_count`](crate::RuntimeMetrics::slow_poll_count):
     /// asyncio debug mode's "Executing &lt;Task&gt; took 1.2 seconds". `None` turns
-    /// it off (and its sampling thread with it).
+    /// it off, with its sampling thread and its one store per poll. Left on,
+    /// it costs about 1 % on a workload of 50 ns polls (BENCHMARKS.md).
     ///
     /// A slow poll means a task blocked its worker thread: `std::thread::sleep`,
     /// blocking I/O or a long computation inside async code.
@@ -155,6 +156,7 @@ impl Builder {
             blocking,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
+            watch_polls: self.slow_poll_threshold.is_some(),
         };
         match self.kind {
             Kind::CurrentThread => {

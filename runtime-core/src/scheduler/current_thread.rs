@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) blocking: runtime_blocking::BlockingPool,
     /// Written only by the thread holding the core.
     metrics: WorkerMetrics,
+    /// `Config::watch_polls`.
+    watch_polls: bool,
 }
 
 struct Queue {
@@ -105,6 +107,7 @@ impl Shared {
             reports: Reports::default(),
             blocking: config.blocking.clone(),
             metrics: WorkerMetrics::default(),
+            watch_polls: config.watch_polls,
         })
     }
 
@@ -222,14 +225,18 @@ impl Shared {
                 match self.pop() {
                     Some(task) => {
                         WorkerMetrics::bump(&self.metrics.polls);
-                        self.metrics.current_task.store(task.id().as_u64(), Relaxed);
+                        if self.watch_polls {
+                            // Reset after the batch, not after each poll.
+                            self.metrics.current_task.store(task.id().as_u64(), Relaxed);
+                        }
                         task.run();
-                        self.metrics.current_task.store(0, Relaxed);
                     }
                     None => break,
                 }
                 ran += 1;
             }
+            // The last poll has ended (see `watchdog.rs`).
+            self.metrics.current_task.store(0, Relaxed);
             if self.time.is_due() {
                 self.time.fire_due();
                 continue;

@@ -31,6 +31,10 @@ pub(crate) struct Config {
     pub(crate) blocking: runtime_blocking::BlockingPool,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
+    /// Slow-poll reports are on: workers publish the task they are polling
+    /// (`WorkerMetrics::current_task`) for the watchdog. Off, they skip even
+    /// those two stores, so `slow_poll_threshold(None)` costs nothing per poll.
+    pub(crate) watch_polls: bool,
 }
 
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;

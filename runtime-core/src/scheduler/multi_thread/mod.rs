@@ -66,8 +66,11 @@ pub(crate) struct WorkerMetrics {
     pub(crate) polls: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
-    /// Id of the task being polled, 0 between polls (for the slow-poll
-    /// watchdog).
+    /// For the slow-poll watchdog: the id of the task being polled, or of
+    /// the one polled last if the worker went straight on to its next poll;
+    /// 0 once it parks or turns to other work. Written only when slow-poll
+    /// reports are on (`Config::watch_polls`); with `polls` it tells one
+    /// poll from the next.
     pub(crate) current_task: AtomicU64,
 }
 
