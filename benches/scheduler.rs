@@ -523,6 +523,12 @@ fn print_metrics(filter: &str) {
         case!("yield_many", 20, |r| r.yield_many()),
         case!("ping_pong", 50, |r| r.ping_pong()),
         case!("chained_spawn", 100, |r| r.chained_spawn()),
+        case!("spawn_blocking_many", 10, |r| r.spawn_blocking_many()),
+        case!("spawn_blocking_round_trip", 500, |r| {
+            r.spawn_blocking_round_trip()
+        }),
+        case!("many_sleeps", 20, |r| r.many_sleeps()),
+        case!("timeout_not_firing", 20, |r| r.timeout_not_firing()),
         case!("scaling/10000", 20, |r| spawn_join_n(r, 10_000)),
         case!("scaling/100000", 4, |r| spawn_join_n(r, 100_000)),
         case!("scaling/1000000", 1, |r| spawn_join_n(r, 1_000_000)),
@@ -554,7 +560,7 @@ fn print_metrics(filter: &str) {
         }
     }
     println!(
-        "{:<18} {:>10} {:>10} {:>6} {:>10} {:>8} {:>8}   (runtime: per iteration, {} workers; \
+        "{:<26} {:>10} {:>10} {:>6} {:>10} {:>8} {:>8}   (runtime: per iteration, {} workers; \
          times: median of {} interleaved rounds)",
         "workload", "runtime", "tokio", "ratio", "polls", "steals", "parks", WORKERS, rounds
     );
@@ -584,7 +590,7 @@ fn print_metrics(filter: &str) {
         let (a, b) = (median(t_ours), median(t_tokio));
         let per = |k: usize| counts[k] as f64 / (rounds as u32 * case.iters) as f64;
         println!(
-            "{:<18} {:>10.3?} {:>10.3?} {:>6.2} {:>10.1} {:>8.1} {:>8.1}",
+            "{:<26} {:>10.3?} {:>10.3?} {:>6.2} {:>10.1} {:>8.1} {:>8.1}",
             case.name,
             a,
             b,

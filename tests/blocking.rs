@@ -231,3 +231,39 @@ fn paused_time_waits_for_a_running_blocking_job() {
         assert!(start.elapsed() >= Duration::from_secs(3600));
     });
 }
+
+/// User + system CPU time of this process, in clock ticks (Linux).
+#[cfg(target_os = "linux")]
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..]
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn idle_workers_do_not_spin_while_a_long_job_runs() {
+    // An idle worker spins for a moment before sleeping while blocking jobs
+    // are in flight (a result may wake a task soon); the spin is bounded.
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let job = rt.spawn_blocking(|| std::thread::sleep(Duration::from_millis(1500)));
+    rt.block_on(async {
+        // Wake the workers a few times, so each parks again with the job
+        // in flight.
+        for _ in 0..10 {
+            runtime::spawn(async {}).await.unwrap();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let before = cpu_ticks();
+    std::thread::sleep(Duration::from_millis(800));
+    let used = cpu_ticks() - before;
+    // A worker spinning all along would use ~80 ticks (at 100 Hz).
+    assert!(used <= 20, "{used} CPU ticks in 800 ms of idle");
+    rt.block_on(job).unwrap();
+}

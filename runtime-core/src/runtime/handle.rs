@@ -50,7 +50,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        JoinHandle::blocking(self.inner.blocking().spawn(f))
+        JoinHandle::blocking(self.inner.spawn_blocking(f))
     }
 
     pub(crate) fn spawn_named<F>(

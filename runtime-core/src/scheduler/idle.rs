@@ -24,6 +24,12 @@
 //! fence sees `searching` already decremented, so it wakes a sleeper. Either
 //! way somebody runs the task. (`sleepers` is a mutex-protected list; the
 //! notifier re-checks `state` under it so two notifiers don't both wake.)
+//!
+//! A parked worker may spin for a moment before it really sleeps (see
+//! `worker.rs`); it is in `sleepers` all the while, like any parked worker,
+//! but registered as the `spinner`, and a notifier picks it first: waking it
+//! costs no system call and no wake-up latency. Which sleeper is woken never
+//! matters for the argument above.
 
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::Mutex;
@@ -35,10 +41,16 @@ const UNPARK_ONE: usize = 1 << SEARCH_BITS;
 pub(crate) struct Idle {
     /// `num_unparked << 16 | num_searching`; `num_searching <= num_unparked <= num_workers`.
     state: AtomicUsize,
+    sleepers: Mutex<Sleepers>,
+    num_workers: usize,
+}
+
+struct Sleepers {
     /// Indices of parked workers; a worker is in here iff it is parked and
     /// nobody has yet claimed to wake it.
-    sleepers: Mutex<Vec<usize>>,
-    num_workers: usize,
+    list: Vec<usize>,
+    /// A parked worker that is still spinning; at most one.
+    spinner: Option<usize>,
 }
 
 fn searching(s: usize) -> usize {
@@ -53,7 +65,10 @@ impl Idle {
         assert!(num_workers < SEARCH_MASK);
         Idle {
             state: AtomicUsize::new(num_workers * UNPARK_ONE),
-            sleepers: Mutex::new(Vec::with_capacity(num_workers)),
+            sleepers: Mutex::new(Sleepers {
+                list: Vec::with_capacity(num_workers),
+                spinner: None,
+            }),
             num_workers,
         }
     }
@@ -86,8 +101,28 @@ impl Idle {
         let mut sleepers = self.sleepers.lock().unwrap();
         let dec = UNPARK_ONE + usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, SeqCst);
-        sleepers.push(index);
+        sleepers.list.push(index);
         is_searching && searching(prev) == 1
+    }
+
+    /// Parked worker `index` asks to spin before sleeping. False if another
+    /// worker is spinning, or a notifier already took `index` off the list.
+    pub(crate) fn begin_spin(&self, index: usize) -> bool {
+        let mut sleepers = self.sleepers.lock().unwrap();
+        if sleepers.spinner.is_some() || !sleepers.list.contains(&index) {
+            return false;
+        }
+        sleepers.spinner = Some(index);
+        true
+    }
+
+    /// Worker `index` is done spinning (if a notifier took it off the list,
+    /// it already cleared `spinner`, and someone else may have it now).
+    pub(crate) fn end_spin(&self, index: usize) {
+        let mut sleepers = self.sleepers.lock().unwrap();
+        if sleepers.spinner == Some(index) {
+            sleepers.spinner = None;
+        }
     }
 
     /// New work is stealable: returns the parked worker to wake, if waking one
@@ -100,7 +135,15 @@ impl Idle {
         if !self.should_notify() {
             return None;
         }
-        let index = sleepers.pop()?;
+        let index = match sleepers.spinner.take() {
+            // The spinner is still on the list: `begin_spin` checked, and
+            // whoever takes it off (a notifier, `unpark_self`) clears it.
+            Some(i) => {
+                sleepers.list.retain(|&j| j != i);
+                i
+            }
+            None => sleepers.list.pop()?,
+        };
         // Counted as unparked and searching on its behalf, so other pushes
         // see a searcher and don't wake a second worker for the same work.
         self.state.fetch_add(UNPARK_ONE + 1, SeqCst);
@@ -117,10 +160,13 @@ impl Idle {
     /// notifier already did (then it is counted already).
     pub(crate) fn unpark_self(&self, index: usize) -> bool {
         let mut sleepers = self.sleepers.lock().unwrap();
-        let Some(pos) = sleepers.iter().position(|&i| i == index) else {
+        let Some(pos) = sleepers.list.iter().position(|&i| i == index) else {
             return false;
         };
-        sleepers.swap_remove(pos);
+        sleepers.list.swap_remove(pos);
+        if sleepers.spinner == Some(index) {
+            sleepers.spinner = None;
+        }
         self.state.fetch_add(UNPARK_ONE + 1, SeqCst);
         true
     }
@@ -128,6 +174,6 @@ impl Idle {
     /// After a wake-up: false if the worker was really woken by a notifier
     /// (who removed it from `sleepers`), true if the wake-up was spurious.
     pub(crate) fn is_parked(&self, index: usize) -> bool {
-        self.sleepers.lock().unwrap().contains(&index)
+        self.sleepers.lock().unwrap().list.contains(&index)
     }
 }

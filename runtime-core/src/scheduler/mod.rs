@@ -71,6 +71,17 @@ impl Handle {
         }
     }
 
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        match self {
+            Handle::Multi(s) => multi_thread::Shared::spawn_blocking(s, f),
+            Handle::Current(s) => s.blocking.spawn(f),
+        }
+    }
+
     pub(crate) fn blocking(&self) -> &runtime_blocking::BlockingPool {
         match self {
             Handle::Multi(s) => &s.config.blocking,

@@ -80,6 +80,11 @@ impl Parker {
         }
     }
 
+    /// A token is waiting: `park` would return at once.
+    pub(crate) fn is_notified(&self) -> bool {
+        self.state.load(SeqCst) == NOTIFIED
+    }
+
     /// Wakes the parked thread, or leaves a token for its next `park`.
     pub(crate) fn unpark(&self) {
         match self.state.swap(NOTIFIED, SeqCst) {

@@ -24,7 +24,7 @@ use super::idle::Idle;
 use super::park::Parker;
 use super::queue::{Inject, Local, Stealer};
 use super::{Config, Reports};
-use crate::loom::atomic::{fence, AtomicBool, AtomicU64, Ordering::*};
+use crate::loom::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::{Arc, Condvar, Mutex};
 use crate::task::{
     self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
@@ -45,6 +45,10 @@ pub(crate) struct Shared {
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
     pub(crate) config: Config,
+    /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).
+    /// While there are some, an idle worker spins briefly before it sleeps,
+    /// since a job's result is likely to wake a task soon (`worker.rs`).
+    blocking_in_flight: AtomicUsize,
     /// Workers that have not exited yet; shutdown waits on `exited` for it
     /// to reach zero.
     alive: Mutex<usize>,
@@ -101,6 +105,7 @@ impl Shared {
             reports: Reports::default(),
             shutdown: AtomicBool::new(false),
             config,
+            blocking_in_flight: AtomicUsize::new(0),
             alive: Mutex::new(num_workers),
             exited: Condvar::new(),
         });
@@ -121,6 +126,41 @@ impl Shared {
             this.schedule_task(notified, false);
         }
         join
+    }
+
+    /// Runs `f` on the runtime's blocking pool, counted in
+    /// `blocking_in_flight` until it has run or been dropped.
+    pub(crate) fn spawn_blocking<F, R>(
+        this: &Arc<Shared>,
+        f: F,
+    ) -> runtime_blocking::BlockingHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        struct InFlight(Arc<Shared>);
+        impl Drop for InFlight {
+            fn drop(&mut self) {
+                self.0.blocking_in_flight.fetch_sub(1, Relaxed);
+            }
+        }
+        this.blocking_in_flight.fetch_add(1, Relaxed);
+        let in_flight = InFlight(this.clone());
+        this.config.blocking.spawn(move || {
+            let _in_flight = in_flight;
+            f()
+        })
+    }
+
+    /// Whether parked worker `index` should spin before sleeping (see
+    /// `blocking_in_flight`); true makes it the spinner, until
+    /// [`Shared::end_spin`].
+    fn begin_spin(&self, index: usize) -> bool {
+        self.blocking_in_flight.load(Relaxed) > 0 && self.idle.begin_spin(index)
+    }
+
+    fn end_spin(&self, index: usize) {
+        self.idle.end_spin(index);
     }
 
     fn schedule_task(&self, task: Notified, is_yield: bool) {
