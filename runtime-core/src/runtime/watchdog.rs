@@ -8,9 +8,10 @@
 //! stores 0 when it stops polling (before it parks or fires timers; the
 //! current-thread flavor after each batch of tasks). This thread samples
 //! them every `threshold / 5`: a worker seen on the same nonzero (task, poll
-//! count) in consecutive samples is still inside one poll. Between the end
+//! count) in consecutive samples is still inside one poll. (Between the end
 //! of a poll and the worker's next poll or park there is only a bounded look
-//! at the run queues, so a poll is never over-reported by more than that. Once that has lasted `threshold` since it was first seen, the task's
+//! at the run queues, so a poll is never over-reported by more than that.)
+//! Once one poll has lasted `threshold` since it was first seen, the task's
 //! name and spawn location are looked up in the registry (the task is alive
 //! while it is being polled, and the registry holds a reference, so nothing
 //! is read from a freed task). When the poll ends, one WARN event goes out

@@ -33,7 +33,7 @@ pub(crate) struct Config {
     pub(crate) on_thread_stop: Option<Callback>,
     /// Slow-poll reports are on: workers publish the task they are polling
     /// (`WorkerMetrics::current_task`) for the watchdog. Off, they skip even
-    /// those two stores, so `slow_poll_threshold(None)` costs nothing per poll.
+    /// that store, so `slow_poll_threshold(None)` costs nothing per poll.
     pub(crate) watch_polls: bool,
 }
 
