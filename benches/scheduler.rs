@@ -498,13 +498,9 @@ macro_rules! case {
     };
 }
 
-/// User + system CPU time of this process, in clock ticks (Linux only).
-fn cpu_ticks() -> Option<u64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
-}
+#[path = "../tests/common/cpu.rs"]
+mod cpu;
+use cpu::cpu_ticks;
 
 /// `BENCH_ROUNDS`, default 5.
 fn bench_rounds() -> usize {

@@ -232,16 +232,6 @@ fn paused_time_waits_for_a_running_blocking_job() {
     });
 }
 
-/// User + system CPU time of this process, in clock ticks (Linux).
-#[cfg(target_os = "linux")]
-fn cpu_ticks() -> u64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..]
-        .split_whitespace()
-        .collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn idle_workers_do_not_spin_while_a_long_job_runs() {
@@ -260,9 +250,10 @@ fn idle_workers_do_not_spin_while_a_long_job_runs() {
         }
     });
     std::thread::sleep(Duration::from_millis(100));
-    let before = cpu_ticks();
+    let ticks = || common::cpu::cpu_ticks().expect("/proc/self/stat");
+    let before = ticks();
     std::thread::sleep(Duration::from_millis(800));
-    let used = cpu_ticks() - before;
+    let used = ticks() - before;
     // A worker spinning all along would use ~80 ticks (at 100 Hz).
     assert!(used <= 20, "{used} CPU ticks in 800 ms of idle");
     rt.block_on(job).unwrap();
