@@ -226,8 +226,7 @@ impl Shared {
                     Some(task) => {
                         WorkerMetrics::bump(&self.metrics.polls);
                         if self.watch_polls {
-                            // Reset after the batch, not after each poll.
-                            self.metrics.current_task.store(task.id().as_u64(), Relaxed);
+                            self.metrics.polling(task.id().as_u64());
                         }
                         task.run();
                     }
@@ -235,8 +234,8 @@ impl Shared {
                 }
                 ran += 1;
             }
-            // The last poll has ended (see `watchdog.rs`).
-            self.metrics.current_task.store(0, Relaxed);
+            // Reset after the batch, not after each poll.
+            self.metrics.not_polling();
             if self.time.is_due() {
                 self.time.fire_due();
                 continue;

@@ -82,6 +82,21 @@ impl WorkerMetrics {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.store(counter.load(Relaxed) + 1, Relaxed);
     }
+
+    /// About to poll task `id` (slow-poll reports on). Not undone after the
+    /// poll: the next poll overwrites it, and a worker that stops polling
+    /// calls [`not_polling`](Self::not_polling) first.
+    pub(crate) fn polling(&self, id: u64) {
+        self.current_task.store(id, Relaxed);
+    }
+
+    /// Tells the watchdog the last poll has ended: called before work
+    /// between polls that may take a while (parking, firing timers, a
+    /// current-thread `block_on` polling its own future), so that time is
+    /// never charged to the task polled last.
+    pub(crate) fn not_polling(&self) {
+        self.current_task.store(0, Relaxed);
+    }
 }
 
 impl Shared {

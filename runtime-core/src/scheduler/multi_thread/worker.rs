@@ -21,10 +21,7 @@
 
 use super::{Shared, WorkerMetrics};
 use crate::context;
-use crate::loom::atomic::{
-    fence,
-    Ordering::{Relaxed, SeqCst},
-};
+use crate::loom::atomic::{fence, Ordering::SeqCst};
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
 use crate::scheduler::Handle;
@@ -103,7 +100,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
         CURRENT.with(|c| c.set(&cx));
         let _reset = Reset;
         cx.run_loop();
-        cx.not_polling();
+        cx.metrics().not_polling();
     }
     // No longer reachable as "current": anything scheduled from here on
     // (destructors of what we drop) goes to the injector.
@@ -149,7 +146,7 @@ impl WorkerCx {
         if core.tick % INJECT_INTERVAL == 0 {
             // Maintenance: timers due while this worker was busy.
             if self.shared.time.is_due() {
-                self.not_polling();
+                self.metrics().not_polling();
                 self.shared.time.fire_due();
             }
             if let Some(t) = self.shared.inject.pop_into(&core.local) {
@@ -203,9 +200,7 @@ impl WorkerCx {
         let metrics = self.metrics();
         WorkerMetrics::bump(&metrics.polls);
         if self.shared.config.watch_polls {
-            // Not reset after the poll: the next poll overwrites it, and a
-            // worker that stops polling resets it first (`not_polling`).
-            metrics.current_task.store(task.id().as_u64(), Relaxed);
+            metrics.polling(task.id().as_u64());
         }
         task.run();
     }
@@ -253,15 +248,8 @@ impl WorkerCx {
         core.local.push(task);
     }
 
-    /// Tells the watchdog the last poll has ended: called before work
-    /// between polls that may take a while (parking, firing timers), so that
-    /// time is never charged to the task polled last.
-    fn not_polling(&self) {
-        self.metrics().current_task.store(0, Relaxed);
-    }
-
     fn park(&self) {
-        self.not_polling();
+        self.metrics().not_polling();
         let shared = &self.shared;
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         WorkerMetrics::bump(&self.metrics().parks);
