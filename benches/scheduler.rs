@@ -502,6 +502,11 @@ macro_rules! case {
 mod cpu;
 use cpu::cpu_ticks;
 
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
 /// `BENCH_ROUNDS`, default 5.
 fn bench_rounds() -> usize {
     std::env::var("BENCH_ROUNDS")
@@ -539,10 +544,6 @@ fn print_metrics(filter: &str) {
             sum(&|i| m.worker_steal_count(i)),
             sum(&|i| m.worker_park_count(i)),
         ]
-    };
-    let median = |mut v: Vec<Duration>| {
-        v.sort();
-        v[v.len() / 2]
     };
     if let Some(t0) = cpu_ticks() {
         let p0 = totals(&ours)[2];
@@ -656,14 +657,12 @@ fn print_observability() {
             on.push(a);
             off.push(b);
         }
-        on.sort();
-        off.sort();
         ratios.sort_by(f64::total_cmp);
         println!(
             "{:<32} {:>10.3?} {:>10.3?} {:>7.3}   ({:.3}–{:.3})",
             name,
-            on[rounds / 2],
-            off[rounds / 2],
+            median(on),
+            median(off),
             ratios[rounds / 2],
             ratios[0],
             ratios[rounds - 1]
