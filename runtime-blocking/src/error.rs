@@ -64,14 +64,19 @@ pub struct JoinError {
     repr: Repr,
 }
 
+/// One word and a tag: a `JoinError` sits in every task's cell (its output
+/// is a `Result<T, JoinError>`), so the rare variants keep their data behind
+/// a thin `Box` and a cell with a small future stays small.
 enum Repr {
     Cancelled,
     /// Cancelled for a reason worth telling the user, e.g. `could not start a
     /// blocking thread: <os error>`. Still a cancellation (`is_cancelled()`).
-    CancelledWith(Box<str>),
+    /// A `Box<String>` because it is one word; a `String` would be three.
+    #[allow(clippy::box_collection)]
+    CancelledWith(Box<String>),
     /// A `Mutex` makes the (only `Send`) payload `Sync`, so `JoinError` can be
     /// boxed as `dyn Error + Send + Sync`; it is only ever locked by `into_panic`.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
 
 impl JoinError {
@@ -91,7 +96,7 @@ impl JoinError {
     pub fn cancelled_with(id: Id, reason: impl Into<String>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::CancelledWith(reason.into().into_boxed_str()),
+            repr: Repr::CancelledWith(Box::new(reason.into())),
         }
     }
 
@@ -100,7 +105,7 @@ impl JoinError {
     pub fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
             id,
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -212,6 +217,12 @@ mod tests {
         );
         assert!(format!("{e:?}").contains("out of memory"));
         assert!(e.try_into_panic().is_err());
+    }
+
+    #[test]
+    fn join_error_is_three_words() {
+        // It sits in every task cell; see `Repr`.
+        assert!(std::mem::size_of::<JoinError>() <= 3 * std::mem::size_of::<usize>());
     }
 
     #[test]
