@@ -10,11 +10,13 @@
 //!   queue that others may steal from) calls [`Idle::worker_to_notify`]: a
 //!   worker is woken only if **nobody** is searching and someone is parked.
 //!   The woken worker is counted as unparked and searching by the notifier,
-//!   so a burst of pushes wakes one worker, not many. When a searcher finds
-//!   work and stops searching, if it was the last searcher it wakes one more
-//!   (the ramp-up: each found task recruits at most one helper).
-//! * A worker parks through [`Idle::worker_to_parked`]. If it was the last
-//!   searcher, it must look at every queue once more before sleeping.
+//!   so a burst of pushes wakes one worker, not many.
+//! * A searcher stops searching either because it found work
+//!   ([`Idle::worker_from_searching`]) or to park
+//!   ([`Idle::worker_to_parked`]). Either way, if it was the last searcher
+//!   it must look at every queue once more: pushes made while it searched
+//!   woke nobody. Work found there wakes one more worker (the ramp-up: each
+//!   found task recruits at most one helper, and a lone task none).
 //!
 //! Why no wake-up is lost: the pusher does `push; fence(SeqCst); load state`,
 //! the last searcher does `state -= searching (SeqCst RMW); fence(SeqCst);
@@ -85,7 +87,8 @@ impl Idle {
     }
 
     /// A searcher found work. True if it was the last searcher: the caller
-    /// must then wake another worker so someone keeps looking.
+    /// must then re-check every queue (after a SeqCst fence) and wake
+    /// another worker if it finds work there.
     #[must_use]
     pub(crate) fn worker_from_searching(&self) -> bool {
         let prev = self.state.fetch_sub(1, SeqCst);

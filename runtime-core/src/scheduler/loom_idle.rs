@@ -79,6 +79,57 @@ fn loom_push_vs_last_searcher_parking() {
     });
 }
 
+/// Catches a lost wake-up when the last searcher *finds* work: a push made
+/// while it still counted as searching woke nobody, so unless it re-checks
+/// the queues after it stops searching, that task waits with the other
+/// worker asleep (loom reports the deadlock). Worker 0 stays busy with the
+/// work it found; worker 1 is parked.
+#[test]
+fn loom_push_vs_last_searcher_finding_work() {
+    loom::model(|| {
+        let s = Arc::new(Null(Registry::new(1)));
+        let idle = Arc::new(Idle::new(2));
+        assert!(!idle.worker_to_parked(1, false));
+        assert!(idle.worker_to_searching());
+        let parker = Arc::new(Parker::new());
+        let inject = Arc::new(Inject::new());
+
+        let task = notified(&s);
+        let (i2, p2, q2) = (idle.clone(), parker.clone(), inject.clone());
+        let pusher = thread::spawn(move || {
+            q2.push(task);
+            fence(SeqCst);
+            if let Some(i) = i2.worker_to_notify() {
+                assert_eq!(i, 1);
+                p2.unpark();
+            }
+        });
+        let (i0, p0, q0) = (idle.clone(), parker.clone(), inject.clone());
+        let worker0 = thread::spawn(move || {
+            // Found work elsewhere; stops searching to run it.
+            if i0.worker_from_searching() {
+                fence(SeqCst);
+                if !q0.is_empty() {
+                    if let Some(i) = i0.worker_to_notify() {
+                        assert_eq!(i, 1);
+                        p0.unpark();
+                    }
+                }
+            }
+        });
+        // Worker 1: sleeps until a notifier claims it, then takes the task.
+        loop {
+            parker.park();
+            if !idle.is_parked(1) {
+                break;
+            }
+        }
+        finish(inject.pop().expect("woken for the pushed task"));
+        pusher.join().unwrap();
+        worker0.join().unwrap();
+    });
+}
+
 /// Catches: two pushes racing each other waking two workers for one piece of
 /// work (thundering herd), or none.
 #[test]

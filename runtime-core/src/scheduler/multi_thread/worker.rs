@@ -192,10 +192,16 @@ impl WorkerCx {
     fn run_task(&self, task: Notified) {
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         if was_searching && self.shared.idle.worker_from_searching() {
-            // We were the last searcher and found work: recruit one more
-            // worker, in case there is more where this came from.
+            // We were the last searcher and found work. Pushes made while we
+            // searched woke nobody (they saw us searching), so look once
+            // more, as a parking searcher does (`idle.rs`), and recruit one
+            // more worker if there is more where this came from. A lone task
+            // wakes nobody: that would cost its wake-up a futex call and a
+            // sibling a pointless trip out of sleep.
             fence(SeqCst);
-            self.shared.notify_parked();
+            if self.shared.has_work() {
+                self.shared.notify_parked();
+            }
         }
         let metrics = self.metrics();
         WorkerMetrics::bump(&metrics.polls);
