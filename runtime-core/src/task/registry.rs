@@ -2,9 +2,14 @@
 //! cancel them all and `all_tasks` can list them.
 //!
 //! Sharded by task id to keep spawns on different threads off one lock. Each
-//! shard is a slab (`Vec<Option<Task>>` plus a free list); a task remembers
-//! its slot in `Header::registry_slot`, written and read only under its
-//! shard's lock, so removal is O(1).
+//! shard is a slab whose free slots form a list threaded through the slots
+//! themselves; a task remembers its slot in `Header::registry_slot`, written
+//! and read only under its shard's lock, so removal is O(1).
+//!
+//! Cache lines, because a task is often removed on another worker than the
+//! one that added it: an add or a remove touches the shard's own line (lock
+//! and list head) and the one line holding its slot — the free list lives in
+//! the slots, so taking a free slot reads the line the add then writes.
 //!
 //! Closing: `close_and_shutdown` marks every shard closed under its lock,
 //! then pops and shuts down tasks one at a time, never holding a lock while a
@@ -26,15 +31,43 @@ pub(crate) struct Registry {
 #[repr(align(128))]
 struct Padded(Mutex<Shard>);
 
-#[derive(Default)]
 struct Shard {
-    /// `Some` slots are live tasks; `free` lists the `None` ones.
-    slots: Vec<Option<Task>>,
-    free: Vec<usize>,
-    /// Number of `Some` slots.
+    slots: Vec<Slot>,
+    /// The first `Free` slot, `NONE` if there is none; each `Free` slot
+    /// names the next. Not used once `closed`.
+    free_head: usize,
+    /// Number of `Live` slots.
     len: usize,
     /// Set once by shutdown; no task is added afterwards.
     closed: bool,
+}
+
+enum Slot {
+    Live(Task),
+    Free { next: usize },
+}
+
+/// End of the free list.
+const NONE: usize = usize::MAX;
+
+impl Default for Shard {
+    fn default() -> Shard {
+        Shard {
+            slots: Vec::new(),
+            free_head: NONE,
+            len: 0,
+            closed: false,
+        }
+    }
+}
+
+impl Shard {
+    fn live(&self) -> impl Iterator<Item = &Task> {
+        self.slots.iter().filter_map(|s| match s {
+            Slot::Live(t) => Some(t),
+            Slot::Free { .. } => None,
+        })
+    }
 }
 
 impl Registry {
@@ -57,15 +90,19 @@ impl Registry {
         if shard.closed {
             return Err(task);
         }
-        let slot = match shard.free.pop() {
-            Some(i) => i,
-            None => {
-                shard.slots.push(None);
-                shard.slots.len() - 1
+        let head = shard.free_head;
+        if head == NONE {
+            task.header()
+                .registry_slot
+                .store(shard.slots.len(), Relaxed);
+            shard.slots.push(Slot::Live(task));
+        } else {
+            task.header().registry_slot.store(head, Relaxed);
+            match std::mem::replace(&mut shard.slots[head], Slot::Live(task)) {
+                Slot::Free { next } => shard.free_head = next,
+                Slot::Live(_) => unreachable!("the free list names a live slot"),
             }
-        };
-        task.header().registry_slot.store(slot, Relaxed);
-        shard.slots[slot] = Some(task);
+        }
         shard.len += 1;
         Ok(())
     }
@@ -76,12 +113,16 @@ impl Registry {
         let mut shard = self.shard(header.id).lock().unwrap();
         let slot = header.registry_slot.load(Relaxed);
         match shard.slots.get(slot) {
-            Some(Some(t)) if t.raw() == task => {}
+            Some(Slot::Live(t)) if t.raw() == task => {}
             _ => return None,
         }
+        let next = shard.free_head;
+        shard.free_head = slot;
         shard.len -= 1;
-        shard.free.push(slot);
-        shard.slots[slot].take()
+        match std::mem::replace(&mut shard.slots[slot], Slot::Free { next }) {
+            Slot::Live(t) => Some(t),
+            Slot::Free { .. } => unreachable!(),
+        }
     }
 
     /// Closes the registry and cancels every task in it. Idempotent, and safe
@@ -94,11 +135,12 @@ impl Registry {
             loop {
                 let task = {
                     let mut s = shard.lock().unwrap();
-                    // Pop from the end; `free` is never used again once
-                    // closed, and `remove` treats a slot past the end as gone.
+                    // Pop from the end; the free list is never used again
+                    // once closed, and `remove` treats a slot past the end
+                    // as gone.
                     let mut found = None;
                     while let Some(slot) = s.slots.pop() {
-                        if let Some(t) = slot {
+                        if let Slot::Live(t) = slot {
                             found = Some(t);
                             break;
                         }
@@ -109,7 +151,7 @@ impl Registry {
                             t
                         }
                         None => {
-                            s.free = Vec::new();
+                            s.free_head = NONE;
                             s.slots = Vec::new();
                             break;
                         }
@@ -134,7 +176,7 @@ impl Registry {
         let mut out = Vec::new();
         for Padded(shard) in self.shards.iter() {
             let s = shard.lock().unwrap();
-            out.extend(s.slots.iter().flatten().map(|t| info(t.header())));
+            out.extend(s.live().map(|t| info(t.header())));
         }
         out.sort_by_key(|t| t.id);
         out
@@ -144,7 +186,7 @@ impl Registry {
     /// reports only).
     pub(crate) fn find(&self, id: Id) -> Option<TaskInfo> {
         let s = self.shard(id).lock().unwrap();
-        let found = s.slots.iter().flatten().find(|t| t.header().id == id);
+        let found = s.live().find(|t| t.header().id == id);
         found.map(|t| info(t.header()))
     }
 }
