@@ -504,6 +504,7 @@ where
         raw.drop_reference();
     }
 }
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -527,7 +528,11 @@ mod tests {
         fn cell_size<F: Future>(_: &F) -> usize {
             mem::size_of::<Cell<F, std::sync::Arc<()>>>()
         }
-        assert_eq!(mem::size_of_val(&fut), 24);
+        assert_eq!(
+            mem::size_of_val(&fut),
+            24,
+            "the test's future is meant to be 3 words"
+        );
         assert!(cell_size(&fut) <= 120, "cell is {} bytes", cell_size(&fut));
     }
 }

@@ -121,7 +121,7 @@ impl Registry {
         shard.len -= 1;
         match std::mem::replace(&mut shard.slots[slot], Slot::Free { next }) {
             Slot::Live(t) => Some(t),
-            Slot::Free { .. } => unreachable!(),
+            Slot::Free { .. } => unreachable!("checked live above"),
         }
     }
 
