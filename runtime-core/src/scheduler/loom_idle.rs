@@ -33,6 +33,69 @@ fn finish(task: Notified) {
     task.run();
 }
 
+/// The one sleeper, worker `sleeper`, with its parker and the injector both
+/// models push to.
+struct Setup {
+    idle: Arc<Idle>,
+    parker: Arc<Parker>,
+    inject: Arc<Inject>,
+    sleeper: usize,
+}
+
+impl Setup {
+    /// What a notifier does once work is visible: wake the sleeper if
+    /// nobody is searching.
+    fn notify(&self) {
+        if let Some(i) = self.idle.worker_to_notify() {
+            assert_eq!(i, self.sleeper);
+            self.parker.unpark();
+        }
+    }
+
+    /// A push from outside the workers, as `push_remote` does it.
+    fn push(&self, task: Notified) {
+        self.inject.push(task);
+        fence(SeqCst);
+        self.notify();
+    }
+
+    /// The last searcher's re-check after it stopped searching.
+    fn recheck(&self) {
+        fence(SeqCst);
+        if !self.inject.is_empty() {
+            self.notify();
+        }
+    }
+
+    /// As the real worker: sleep until a notifier claims the sleeper.
+    fn park_until_claimed(&self) {
+        loop {
+            self.parker.park();
+            if !self.idle.is_parked(self.sleeper) {
+                break;
+            }
+        }
+    }
+
+    fn shared(&self) -> Setup {
+        Setup {
+            idle: self.idle.clone(),
+            parker: self.parker.clone(),
+            inject: self.inject.clone(),
+            sleeper: self.sleeper,
+        }
+    }
+}
+
+fn setup(workers: usize, sleeper: usize) -> Setup {
+    Setup {
+        idle: Arc::new(Idle::new(workers)),
+        parker: Arc::new(Parker::new()),
+        inject: Arc::new(Inject::new()),
+        sleeper,
+    }
+}
+
 /// Catches a lost wake-up: work pushed to the injector just as the last
 /// searching worker decides to park. Without the fences (or the last
 /// searcher's re-check) the worker sleeps forever with a task queued, and
@@ -41,41 +104,20 @@ fn finish(task: Notified) {
 fn loom_push_vs_last_searcher_parking() {
     loom::model(|| {
         let s = Arc::new(Null(Registry::new(1)));
-        let idle = Arc::new(Idle::new(1));
-        let parker = Arc::new(Parker::new());
-        let inject = Arc::new(Inject::new());
-        assert!(idle.worker_to_searching());
+        let w = setup(1, 0);
+        assert!(w.idle.worker_to_searching());
 
         let task = notified(&s);
-        let (i2, p2, q2) = (idle.clone(), parker.clone(), inject.clone());
-        let pusher = thread::spawn(move || {
-            q2.push(task);
-            fence(SeqCst);
-            if let Some(i) = i2.worker_to_notify() {
-                assert_eq!(i, 0);
-                p2.unpark();
-            }
-        });
+        let other = w.shared();
+        let pusher = thread::spawn(move || other.push(task));
 
         // The worker: found nothing, parks as the last searcher.
-        if idle.worker_to_parked(0, true) {
-            fence(SeqCst);
-            if !inject.is_empty() {
-                if let Some(i) = idle.worker_to_notify() {
-                    assert_eq!(i, 0);
-                    parker.unpark();
-                }
-            }
+        if w.idle.worker_to_parked(0, true) {
+            w.recheck();
         }
-        // As the real worker: sleep until a notifier claims us.
-        loop {
-            parker.park();
-            if !idle.is_parked(0) {
-                break;
-            }
-        }
+        w.park_until_claimed();
         pusher.join().unwrap();
-        finish(inject.pop().expect("the pushed task is still there"));
+        finish(w.inject.pop().expect("the pushed task is still there"));
     });
 }
 
@@ -88,43 +130,23 @@ fn loom_push_vs_last_searcher_parking() {
 fn loom_push_vs_last_searcher_finding_work() {
     loom::model(|| {
         let s = Arc::new(Null(Registry::new(1)));
-        let idle = Arc::new(Idle::new(2));
-        assert!(!idle.worker_to_parked(1, false));
-        assert!(idle.worker_to_searching());
-        let parker = Arc::new(Parker::new());
-        let inject = Arc::new(Inject::new());
+        let w = setup(2, 1);
+        assert!(!w.idle.worker_to_parked(1, false));
+        assert!(w.idle.worker_to_searching());
 
         let task = notified(&s);
-        let (i2, p2, q2) = (idle.clone(), parker.clone(), inject.clone());
-        let pusher = thread::spawn(move || {
-            q2.push(task);
-            fence(SeqCst);
-            if let Some(i) = i2.worker_to_notify() {
-                assert_eq!(i, 1);
-                p2.unpark();
-            }
-        });
-        let (i0, p0, q0) = (idle.clone(), parker.clone(), inject.clone());
+        let other = w.shared();
+        let pusher = thread::spawn(move || other.push(task));
+        let other = w.shared();
         let worker0 = thread::spawn(move || {
             // Found work elsewhere; stops searching to run it.
-            if i0.worker_from_searching() {
-                fence(SeqCst);
-                if !q0.is_empty() {
-                    if let Some(i) = i0.worker_to_notify() {
-                        assert_eq!(i, 1);
-                        p0.unpark();
-                    }
-                }
+            if other.idle.worker_from_searching() {
+                other.recheck();
             }
         });
         // Worker 1: sleeps until a notifier claims it, then takes the task.
-        loop {
-            parker.park();
-            if !idle.is_parked(1) {
-                break;
-            }
-        }
-        finish(inject.pop().expect("woken for the pushed task"));
+        w.park_until_claimed();
+        finish(w.inject.pop().expect("woken for the pushed task"));
         pusher.join().unwrap();
         worker0.join().unwrap();
     });
