@@ -35,6 +35,7 @@ fn finish(task: Notified) {
 
 /// The one sleeper, worker `sleeper`, with its parker and the injector both
 /// models push to.
+#[derive(Clone)]
 struct Setup {
     idle: Arc<Idle>,
     parker: Arc<Parker>,
@@ -76,15 +77,6 @@ impl Setup {
             }
         }
     }
-
-    fn shared(&self) -> Setup {
-        Setup {
-            idle: self.idle.clone(),
-            parker: self.parker.clone(),
-            inject: self.inject.clone(),
-            sleeper: self.sleeper,
-        }
-    }
 }
 
 fn setup(workers: usize, sleeper: usize) -> Setup {
@@ -108,7 +100,7 @@ fn loom_push_vs_last_searcher_parking() {
         assert!(w.idle.worker_to_searching());
 
         let task = notified(&s);
-        let other = w.shared();
+        let other = w.clone();
         let pusher = thread::spawn(move || other.push(task));
 
         // The worker: found nothing, parks as the last searcher.
@@ -135,9 +127,9 @@ fn loom_push_vs_last_searcher_finding_work() {
         assert!(w.idle.worker_to_searching());
 
         let task = notified(&s);
-        let other = w.shared();
+        let other = w.clone();
         let pusher = thread::spawn(move || other.push(task));
-        let other = w.shared();
+        let other = w.clone();
         let worker0 = thread::spawn(move || {
             // Found work elsewhere; stops searching to run it.
             if other.idle.worker_from_searching() {

@@ -91,13 +91,15 @@ impl Registry {
             return Err(task);
         }
         let head = shard.free_head;
+        let slot = if head == NONE {
+            shard.slots.len()
+        } else {
+            head
+        };
+        task.header().registry_slot.store(slot, Relaxed);
         if head == NONE {
-            task.header()
-                .registry_slot
-                .store(shard.slots.len(), Relaxed);
             shard.slots.push(Slot::Live(task));
         } else {
-            task.header().registry_slot.store(head, Relaxed);
             match std::mem::replace(&mut shard.slots[head], Slot::Live(task)) {
                 Slot::Free { next } => shard.free_head = next,
                 Slot::Live(_) => unreachable!("the free list names a live slot"),

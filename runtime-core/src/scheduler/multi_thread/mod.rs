@@ -217,9 +217,15 @@ impl Shared {
         self.notify_parked();
     }
 
-    /// Is there work any worker could take? (The last searcher's re-check.)
-    fn has_work(&self) -> bool {
-        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    /// The last searcher's re-check once it has stopped searching (to park,
+    /// or to run work it found): pushes made while it searched woke nobody,
+    /// so if any queue holds work, wake a parked worker for it (see
+    /// `idle.rs` for why the fence makes this enough).
+    fn recheck_as_last_searcher(&self) {
+        fence(SeqCst);
+        if !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty()) {
+            self.notify_parked();
+        }
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

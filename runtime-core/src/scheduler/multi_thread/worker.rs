@@ -192,16 +192,11 @@ impl WorkerCx {
     fn run_task(&self, task: Notified) {
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         if was_searching && self.shared.idle.worker_from_searching() {
-            // We were the last searcher and found work. Pushes made while we
-            // searched woke nobody (they saw us searching), so look once
-            // more, as a parking searcher does (`idle.rs`), and recruit one
-            // more worker if there is more where this came from. A lone task
+            // We were the last searcher and found work: recruit one more
+            // worker if there is more where this came from. A lone task
             // wakes nobody: that would cost its wake-up a futex call and a
             // sibling a pointless trip out of sleep.
-            fence(SeqCst);
-            if self.shared.has_work() {
-                self.shared.notify_parked();
-            }
+            self.shared.recheck_as_last_searcher();
         }
         let metrics = self.metrics();
         WorkerMetrics::bump(&metrics.polls);
@@ -260,12 +255,9 @@ impl WorkerCx {
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         WorkerMetrics::bump(&self.metrics().parks);
         if shared.idle.worker_to_parked(self.index, was_searching) {
-            // Last searcher: look once more (see `idle.rs`), and if work
-            // arrived, wake somebody (possibly ourselves) to take it.
-            fence(SeqCst);
-            if shared.has_work() {
-                shared.notify_parked();
-            }
+            // Last searcher: if work arrived, wake somebody (possibly
+            // ourselves) to take it.
+            shared.recheck_as_last_searcher();
         }
         let parker = &shared.remotes[self.index].parker;
         if shared.begin_spin(self.index) {
