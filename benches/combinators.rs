@@ -16,7 +16,7 @@
 //! built once, outside the timed loop.
 //!
 //! ```text
-//! cargo bench --bench combinators
+//! cargo bench -p runtime-benches --bench combinators
 //! ```
 
 use criterion::measurement::WallTime;
