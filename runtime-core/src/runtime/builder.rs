@@ -114,7 +114,9 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker thread as it starts, before any task.
+    /// Runs `f` on each runtime thread as it starts, before it runs anything:
+    /// the worker threads and, as in tokio, the blocking-pool threads. A
+    /// panic in `f` is reported and contained; the thread still serves.
     pub fn on_thread_start<F>(&mut self, f: F) -> &mut Builder
     where
         F: Fn() + Send + Sync + 'static,
@@ -123,7 +125,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker thread just before it exits.
+    /// Runs `f` on each runtime thread (workers and blocking-pool threads)
+    /// just before it exits. A panic in `f` is reported and contained.
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Builder
     where
         F: Fn() + Send + Sync + 'static,
@@ -146,11 +149,19 @@ impl Builder {
                  (threads start on demand, so the default of 512 costs nothing until used)",
             ));
         }
-        let blocking = runtime_blocking::BlockingPool::builder()
+        let mut blocking = runtime_blocking::BlockingPool::builder()
             .max_threads(self.max_blocking_threads)
             .keep_alive(self.thread_keep_alive)
-            .thread_name(format!("{}-blocking", self.thread_name))
-            .build()?;
+            .thread_name(format!("{}-blocking", self.thread_name));
+        // The hooks run on blocking threads too (as in tokio), contained the
+        // same way as on workers, so a panicking hook never fails a job.
+        if let Some(f) = self.on_thread_start.clone() {
+            blocking = blocking.on_thread_start(move || run_hook(Some(&f), "on_thread_start"));
+        }
+        if let Some(f) = self.on_thread_stop.clone() {
+            blocking = blocking.on_thread_stop(move || run_hook(Some(&f), "on_thread_stop"));
+        }
+        let blocking = blocking.build()?;
         let config = Config {
             start_paused: self.start_paused,
             blocking,
