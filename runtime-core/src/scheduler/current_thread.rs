@@ -283,7 +283,7 @@ impl Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
+impl Schedule for Shared {
     fn schedule(&self, task: Notified, _is_yield: bool) {
         // FIFO either way: a yielding task already goes behind the others.
         self.push(task);

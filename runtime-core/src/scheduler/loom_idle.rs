@@ -10,7 +10,7 @@ use crate::task::{spawn, Meta, Notified, RawTask, Registry, Schedule, Task};
 /// A scheduler for making real `Notified`s; nothing here schedules them.
 struct Null(Registry);
 
-impl Schedule for Arc<Null> {
+impl Schedule for Null {
     fn schedule(&self, task: Notified, _: bool) {
         drop(task);
     }

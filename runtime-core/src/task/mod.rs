@@ -57,7 +57,9 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
 
-/// Where a woken task goes: implemented by each scheduler flavor.
+/// Where a woken task goes: implemented by each scheduler flavor. A task cell
+/// holds an `Arc` of its scheduler, and the harness calls these methods on
+/// the `Arc`'s target, never through a reference into the cell (`raw.rs`).
 pub(crate) trait Schedule: Send + Sync + 'static {
     /// Queues a task. `is_yield` asks for it to run after the tasks already
     /// queued (it woke itself during its own poll).
@@ -149,7 +151,7 @@ impl Notified {
 /// queue (none if the registry is closed: the task was cancelled at once).
 pub(crate) fn spawn<F, S>(
     future: F,
-    scheduler: S,
+    scheduler: crate::loom::Arc<S>,
     registry: &Registry,
     meta: Meta,
 ) -> (JoinHandle<F::Output>, Option<Notified>)

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  Cell<F, S> (repr C) ─┬─ Header    state word, vtable, id, name, spawn location, poll count
-//!                       ├─ scheduler S (where a woken task goes)
+//!                       ├─ scheduler Arc<S> (where a woken task goes)
 //!                       ├─ stage     Running(F) | Finished(Result<F::Output, JoinError>) | Consumed
 //!                       └─ join_waker Option<Waker>
 //! ```
@@ -12,15 +12,29 @@
 //! for the concrete `F` and `S`, so everything else in the runtime handles
 //! tasks without knowing their types.
 //!
-//! Who may touch what (the state bits are documented in `state.rs`):
+//! Who may touch what (the state bits and the join-waker rules are in
+//! `state.rs`):
 //! * `stage` while `Running(F)`: only the thread holding the `RUNNING` bit.
 //! * `stage` once `COMPLETE`: the `JoinHandle` if `JOIN_INTEREST` was set at
 //!   completion, otherwise the completing thread (which drops the output).
 //!   Anyone may drop it in `dealloc`, when no other reference exists.
-//! * `join_waker`: the `JoinHandle` while `JOIN_WAKER` is clear; shared
-//!   read-only (the handle's `will_wake`, the completer's `wake_by_ref`) while
-//!   it is set. Its last value is dropped in `dealloc`.
-//! * `header` fields other than `state` and `polls` are immutable after spawn.
+//! * `join_waker`: as the numbered rules in `state.rs` say.
+//! * `header` fields other than `state`, `polls` and `registry_slot` are
+//!   immutable after spawn.
+//!
+//! # Freeing the cell: raw pointers, never a reference across the free
+//!
+//! Whoever drops the last reference frees the cell — often the very function
+//! that was working on it (completion drops the poller's reference). A Rust
+//! reference to the cell that is a function argument stays "protected" until
+//! that function returns, so freeing the cell under it is undefined behaviour
+//! even if it is never used again (Miri reports it). The harness below
+//! therefore holds a typed raw pointer ([`Harness`]) and reaches each field
+//! through a short-lived reference made on the spot; no function that may
+//! free the cell takes a reference into it. The scheduler is reached through
+//! its `Arc`'s target, which lives in its own allocation, so scheduling a task
+//! (which may let another worker run and free it at once) holds nothing into
+//! the cell either.
 
 use super::state::{Snapshot, State, ToIdle, ToRunning, Wake};
 use super::waker::waker_ref;
@@ -28,6 +42,7 @@ use super::{Meta, Schedule};
 use crate::coop;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use crate::loom::cell::UnsafeCell;
+use crate::loom::Arc;
 use runtime_blocking::{Id, JoinError};
 use std::any::Any;
 use std::future::Future;
@@ -77,7 +92,7 @@ enum Stage<F: Future> {
 #[repr(C)]
 struct Cell<F: Future, S> {
     header: Header,
-    scheduler: S,
+    scheduler: Arc<S>,
     stage: UnsafeCell<Stage<F>>,
     join_waker: UnsafeCell<Option<Waker>>,
 }
@@ -91,7 +106,7 @@ pub(crate) struct RawTask {
 
 impl RawTask {
     /// Allocates a task with three references (registry, `Notified`, `JoinHandle`).
-    pub(crate) fn new<F, S>(future: F, scheduler: S, id: Id, meta: Meta) -> RawTask
+    pub(crate) fn new<F, S>(future: F, scheduler: Arc<S>, id: Id, meta: Meta) -> RawTask
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -110,12 +125,15 @@ impl RawTask {
             stage: UnsafeCell::new(Stage::Running(future)),
             join_waker: UnsafeCell::new(None),
         });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-        RawTask { ptr }
+        // `Box::into_raw`, not `Box::leak`: no reference to the cell is ever
+        // made, so every later access derives from this raw pointer.
+        let ptr = NonNull::new(Box::into_raw(cell)).expect("Box is never null");
+        RawTask { ptr: ptr.cast() }
     }
 
     /// # Safety
-    /// `ptr` must come from [`RawTask::into_ptr`]-style use of a live cell.
+    /// `ptr` must point to a live task cell (it is the data pointer of one of
+    /// this crate's task wakers).
     pub(crate) unsafe fn from_ptr(ptr: NonNull<Header>) -> RawTask {
         RawTask { ptr }
     }
@@ -127,7 +145,8 @@ impl RawTask {
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: a `RawTask` is only used while its user holds a reference,
         // so the cell is alive; the header is never mutated after spawn except
-        // through atomics.
+        // through atomics. The reference is made here, not passed in, so it
+        // is never a protected argument of a function that frees the cell.
         unsafe { self.ptr.as_ref() }
     }
 
@@ -167,23 +186,27 @@ impl RawTask {
         unsafe { (self.vtable().drop_join_handle)(self.ptr) }
     }
 
-    /// Drops one reference the caller holds.
-    pub(crate) fn drop_reference(self) {
-        if self.header().state.ref_dec(1) {
-            self.dealloc();
+    /// Drops `n` references the caller holds, freeing the cell if they were
+    /// the last. The caller must hold no reference into the cell.
+    fn drop_references(self, n: usize) {
+        if self.header().state.ref_dec(n) {
+            // SAFETY: we dropped the last reference, so nobody else can reach
+            // the cell, and the `&Header` above ended with `ref_dec`.
+            unsafe { (self.vtable().dealloc)(self.ptr) }
         }
     }
 
-    fn dealloc(self) {
-        // SAFETY: called only by whoever dropped the last reference.
-        unsafe { (self.vtable().dealloc)(self.ptr) }
+    /// Drops one reference the caller holds.
+    pub(crate) fn drop_reference(self) {
+        self.drop_references(1);
     }
 
     /// Consumes the waker's reference.
     pub(crate) fn wake_by_val(self) {
         match self.header().state.wake_by_val() {
             Wake::Submit => self.schedule(),
-            Wake::Dealloc => self.dealloc(),
+            // SAFETY: the transition dropped the last reference (ours).
+            Wake::Dealloc => unsafe { (self.vtable().dealloc)(self.ptr) },
             Wake::Nothing => {}
         }
     }
@@ -226,110 +249,155 @@ where
     }
 }
 
-/// # Safety
-/// `ptr` must point to a live `Cell<F, S>`.
-unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    // SAFETY: `Header` is the first field of the `repr(C)` cell, and the
-    // caller guarantees the cell is alive and of this type.
-    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+/// A typed raw pointer to a live cell, with the task's operations. Copying it
+/// copies no reference count; see the module docs for why it holds no
+/// reference to the cell.
+struct Harness<F: Future, S> {
+    cell: NonNull<Cell<F, S>>,
 }
 
-unsafe fn run<F, S>(ptr: NonNull<Header>)
+impl<F: Future, S> Clone for Harness<F, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<F: Future, S> Copy for Harness<F, S> {}
+
+impl<F, S> Harness<F, S>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the vtable is only reached through a cell of this type, and the
-    // caller's `Notified` reference keeps it alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    let raw = RawTask { ptr };
-    let header = &cell.header;
-    match header.state.transition_to_running() {
-        ToRunning::Stale => return raw.drop_reference(),
-        ToRunning::Cancel => return cell.cancel(raw),
-        ToRunning::Poll => {}
+    /// # Safety
+    /// `ptr` must point to a live `Cell<F, S>` (the vtable is only reached
+    /// through a cell of its own type), kept alive by a reference the caller
+    /// holds for as long as it uses the harness short of giving that
+    /// reference up.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
     }
 
-    header.polls.store(header.polls.load(Relaxed) + 1, Relaxed);
-    let waker = waker_ref(&raw);
-    let mut cx = Context::from_waker(&waker);
-    let res = coop::with_budget(|| {
-        catch_unwind(AssertUnwindSafe(|| {
-            cell.stage.with_mut(|stage| {
-                // SAFETY: we hold `RUNNING`, so we own the stage.
-                let stage = unsafe { &mut *stage };
-                let Stage::Running(fut) = stage else {
-                    unreachable!("task polled after completion");
-                };
-                // SAFETY: the future lives in the heap cell and is never
-                // moved (it is dropped in place), so pinning it is sound.
-                unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
+    fn raw(self) -> RawTask {
+        RawTask {
+            ptr: self.cell.cast(),
+        }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the cell is alive while the harness is used (`from_raw`);
+        // the reference covers only the header and lives only as long as the
+        // caller's use of it.
+        unsafe { &(*self.cell.as_ptr()).header }
+    }
+
+    /// The scheduler itself (the `Arc`'s target), not the `Arc` field: the
+    /// returned reference points outside the cell, so it may outlive a free
+    /// of the cell that the call it is passed to causes.
+    fn scheduler(&self) -> &S {
+        // SAFETY: as in `header`; the `&Arc` made here ends with the deref,
+        // and the `S` it leads to is kept alive by the runtime, which owns
+        // every scheduler for longer than any call into it.
+        unsafe { &(*self.cell.as_ptr()).scheduler }
+    }
+
+    fn stage(&self) -> &UnsafeCell<Stage<F>> {
+        // SAFETY: as in `header`; access to the contents follows the rules
+        // in the module docs.
+        unsafe { &(*self.cell.as_ptr()).stage }
+    }
+
+    fn join_waker(&self) -> &UnsafeCell<Option<Waker>> {
+        // SAFETY: as in `header`; access to the contents follows the rules
+        // in `state.rs`.
+        unsafe { &(*self.cell.as_ptr()).join_waker }
+    }
+
+    /// Polls (or cancels) the task. Consumes a `Notified` reference.
+    fn run(self) {
+        let raw = self.raw();
+        match self.header().state.transition_to_running() {
+            ToRunning::Stale => return raw.drop_reference(),
+            ToRunning::Cancel => return self.cancel(),
+            ToRunning::Poll => {}
+        }
+
+        let polls = &self.header().polls;
+        polls.store(polls.load(Relaxed) + 1, Relaxed);
+        let res = {
+            let waker = waker_ref(&raw);
+            let mut cx = Context::from_waker(&waker);
+            coop::with_budget(|| {
+                catch_unwind(AssertUnwindSafe(|| {
+                    self.stage().with_mut(|stage| {
+                        // SAFETY: we hold `RUNNING`, so we own the stage.
+                        let stage = unsafe { &mut *stage };
+                        let Stage::Running(fut) = stage else {
+                            unreachable!("task polled after completion");
+                        };
+                        // SAFETY: the future lives in the heap cell and is never
+                        // moved (it is dropped in place), so pinning it is sound.
+                        unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
+                    })
+                }))
             })
-        }))
-    });
+        };
 
-    match res {
-        Ok(Poll::Pending) => match header.state.transition_to_idle() {
-            ToIdle::Idle => raw.drop_reference(),
-            // Our reference becomes the new `Notified`; a task that woke
-            // itself goes behind the others (that is what `yield_now` asks).
-            ToIdle::Reschedule => cell
-                .scheduler
-                .schedule(super::Notified::from_raw(raw), true),
-            ToIdle::Cancel => cell.cancel(raw),
-        },
-        Ok(Poll::Ready(out)) => {
-            let out = match cell.drop_future() {
-                Ok(()) => Ok(out),
-                Err(panic) => Err(JoinError::panic(header.id, panic)),
-            };
-            cell.complete(raw, out);
-        }
-        Err(panic) => {
-            // The poll panicked: the future is dropped here; a panic from its
-            // destructor too is dropped in favour of the first one.
-            let _ = cell.drop_future();
-            cell.complete(raw, Err(JoinError::panic(header.id, panic)));
+        match res {
+            Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
+                ToIdle::Idle => raw.drop_reference(),
+                // Our reference becomes the new `Notified`; a task that woke
+                // itself goes behind the others (that is what `yield_now` asks).
+                ToIdle::Reschedule => self
+                    .scheduler()
+                    .schedule(super::Notified::from_raw(raw), true),
+                ToIdle::Cancel => self.cancel(),
+            },
+            Ok(Poll::Ready(out)) => {
+                let out = match self.drop_future() {
+                    Ok(()) => Ok(out),
+                    Err(panic) => Err(JoinError::panic(self.header().id, panic)),
+                };
+                self.complete(out);
+            }
+            Err(panic) => {
+                // The poll panicked: the future is dropped here; a panic from its
+                // destructor too is dropped in favour of the first one.
+                let _ = self.drop_future();
+                self.complete(Err(JoinError::panic(self.header().id, panic)));
+            }
         }
     }
-}
 
-impl<F, S> Cell<F, S>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
     /// Drops the future in place. Must hold `RUNNING`.
-    fn drop_future(&self) -> Result<(), Box<dyn Any + Send>> {
+    fn drop_future(self) -> Result<(), Box<dyn Any + Send>> {
         catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds `RUNNING`, so we own the stage. The
             // assignment drops the future in place (no move, so pinning holds)
             // and leaves `Consumed` even if that drop panics.
-            self.stage
+            self.stage()
                 .with_mut(|stage| unsafe { *stage = Stage::Consumed })
         }))
     }
 
     /// Holding `RUNNING` on a cancelled task: drop the future and finish.
     /// Consumes the caller's reference.
-    fn cancel(&self, raw: RawTask) {
-        let id = self.header.id;
+    fn cancel(self) {
+        let id = self.header().id;
         let out = match self.drop_future() {
             Ok(()) => JoinError::cancelled(id),
             Err(panic) => JoinError::panic(id, panic),
         };
-        self.complete(raw, Err(out));
+        self.complete(Err(out));
     }
 
     /// Stores the output, publishes `COMPLETE`, notifies the joiner, leaves
     /// the registry. Consumes the caller's reference (and the registry's).
-    fn complete(&self, raw: RawTask, out: Result<F::Output, JoinError>) {
+    fn complete(self, out: Result<F::Output, JoinError>) {
         // Leave the registry first, so a joiner that sees the output never
         // sees the task still counted as alive. We still hold `RUNNING` and
         // our own reference, so nothing can free or claim the task meanwhile.
-        let refs = match self.scheduler.release(raw) {
+        let refs = match self.scheduler().release(self.raw()) {
             Some(registry_ref) => {
                 // Dropped together with ours below in one atomic step.
                 mem::forget(registry_ref);
@@ -338,27 +406,47 @@ where
             None => 1,
         };
         // SAFETY: we hold `RUNNING`, so we own the stage (now `Consumed`).
-        self.stage
+        self.stage()
             .with_mut(|stage| unsafe { *stage = Stage::Finished(out) });
-        let prev = self.header.state.transition_to_complete();
+        let prev = self.header().state.transition_to_complete();
         if !prev.is_join_interested() {
             // Nobody will read the output: it is ours to drop.
             self.drop_unclaimed_output();
         } else if prev.is_join_waker_set() {
+            // Rule 3 of `state.rs`: the field is ours until we unset the bit.
             let woke = catch_unwind(AssertUnwindSafe(|| {
-                self.join_waker.with(|w| {
+                self.join_waker().with(|w| {
                     // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was
-                    // published, so the waker is in the slot and only read
-                    // from now on.
+                    // published, so the waker is in the field and ours.
                     unsafe { (*w).as_ref() }.map(Waker::wake_by_ref)
                 })
             }));
             if woke.is_err() {
-                tracing::error!(task.id = %self.header.id, "a join waker panicked in `wake`");
+                tracing::error!(task.id = %self.header().id, "a join waker panicked in `wake`");
+            }
+            if !self
+                .header()
+                .state
+                .unset_join_waker_after_complete()
+                .is_join_interested()
+            {
+                // The handle is gone: nobody else will drop the waker.
+                self.drop_join_waker();
             }
         }
-        if self.header.state.ref_dec(refs) {
-            raw.dealloc();
+        self.raw().drop_references(refs);
+    }
+
+    /// Empties the join waker field; a panic in the waker's `drop` is
+    /// contained. The caller must own the field (`state.rs`, rules 3 and 4).
+    fn drop_join_waker(self) {
+        let dropped = catch_unwind(AssertUnwindSafe(|| {
+            // SAFETY: the caller owns the field.
+            let w = self.join_waker().with_mut(|w| unsafe { (*w).take() });
+            drop(w);
+        }));
+        if dropped.is_err() {
+            tracing::error!(task.id = %self.header().id, "a join waker panicked in `drop`");
         }
     }
 
@@ -366,17 +454,17 @@ where
     /// (asyncio's "Task exception was never retrieved"). A panic from the
     /// output's destructor is contained. The caller must own the stage:
     /// `COMPLETE`, and either no join interest or the `JoinHandle` itself.
-    fn drop_unclaimed_output(&self) {
-        self.stage.with(|stage| {
+    fn drop_unclaimed_output(self) {
+        self.stage().with(|stage| {
             // SAFETY: the caller owns the stage (see above).
             if let Stage::Finished(Err(e)) = unsafe { &*stage } {
                 if e.is_panic() {
-                    self.scheduler.unhandled_panic(&self.header, e);
+                    self.scheduler().unhandled_panic(self.header(), e);
                 }
             }
         });
         let dropped = catch_unwind(AssertUnwindSafe(|| {
-            self.stage.with_mut(|stage| {
+            self.stage().with_mut(|stage| {
                 // SAFETY: the caller owns the stage (see above).
                 unsafe { *stage = Stage::Consumed }
             })
@@ -386,21 +474,24 @@ where
 
     /// The `JoinHandle`'s side of the join-waker protocol: true if the output
     /// can be read now; otherwise `waker` will be woken on completion.
-    fn can_read_output(&self, waker: &Waker) -> bool {
-        let snapshot = self.header.state.load();
+    fn can_read_output(self, waker: &Waker) -> bool {
+        let state = &self.header().state;
+        let snapshot = state.load();
         if snapshot.is_complete() {
             return true;
         }
         let res = if snapshot.is_join_waker_set() {
-            // SAFETY: `JOIN_WAKER` is set: the slot is shared read-only.
+            // SAFETY: `JOIN_WAKER` is set and `COMPLETE` was not: the field is
+            // shared read-only (rule 2), and only a completer that set
+            // `COMPLETE` since may use it — also only to read while our
+            // join interest lasts.
             let same = self
-                .join_waker
+                .join_waker()
                 .with(|w| unsafe { (*w).as_ref() }.is_some_and(|w| w.will_wake(waker)));
             if same {
                 return false;
             }
-            self.header
-                .state
+            state
                 .unset_join_waker()
                 .and_then(|_| self.set_join_waker(waker.clone()))
         } else {
@@ -415,19 +506,50 @@ where
         }
     }
 
-    /// Stores `waker` and publishes it. The caller owns the slot (`JOIN_WAKER` clear).
-    fn set_join_waker(&self, waker: Waker) -> Result<Snapshot, Snapshot> {
+    /// Stores `waker` and publishes it. The caller owns the field
+    /// (`JOIN_WAKER` clear; rule 1).
+    fn set_join_waker(self, waker: Waker) -> Result<Snapshot, Snapshot> {
         // SAFETY: `JOIN_WAKER` is clear and we hold the join interest, so the
-        // slot is ours alone.
-        self.join_waker.with_mut(|w| unsafe { *w = Some(waker) });
-        let res = self.header.state.set_join_waker();
+        // field is ours alone. The old waker (if any) is dropped outside the
+        // closure, after the field holds the new one.
+        let old = self
+            .join_waker()
+            .with_mut(|w| unsafe { (*w).replace(waker) });
+        drop(old);
+        let res = self.header().state.set_join_waker();
         if res.is_err() {
-            // Completed first: the slot stays ours; don't keep the waker alive.
+            // Completed first: the field stays ours; don't keep the waker alive.
             // SAFETY: as above, `JOIN_WAKER` is still clear.
-            self.join_waker.with_mut(|w| unsafe { *w = None });
+            let w = self.join_waker().with_mut(|w| unsafe { (*w).take() });
+            drop(w);
         }
         res
     }
+
+    /// Consumes the `JoinHandle`'s reference (rule 4 of `state.rs`).
+    fn drop_join_handle(self) {
+        let dropped = self.header().state.transition_to_join_handle_dropped();
+        if dropped.drop_output {
+            // Complete, and the output (if not read) is ours to drop — and a
+            // panic in it still must not vanish silently.
+            self.drop_unclaimed_output();
+        }
+        if dropped.drop_waker {
+            self.drop_join_waker();
+        }
+        self.raw().drop_reference();
+    }
+}
+
+unsafe fn run<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the vtable is only reached through a cell of this type, and the
+    // caller's `Notified` reference keeps it alive until `run` gives it up.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.run();
 }
 
 unsafe fn schedule<F, S>(ptr: NonNull<Header>)
@@ -436,10 +558,11 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the caller's `Notified` reference keeps this cell alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    let notified = super::Notified::from_raw(RawTask { ptr });
-    cell.scheduler.schedule(notified, false);
+    // SAFETY: the caller's `Notified` reference keeps this cell alive until
+    // it is handed over below; `scheduler()` leads outside the cell.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    let notified = super::Notified::from_raw(harness.raw());
+    harness.scheduler().schedule(notified, false);
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
@@ -455,11 +578,11 @@ where
     S: Schedule,
 {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.can_read_output(waker) {
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if harness.can_read_output(waker) {
         // SAFETY: `COMPLETE` with our `JOIN_INTEREST`: the stage is ours.
-        let stage = cell
-            .stage
+        let stage = harness
+            .stage()
             .with_mut(|stage| unsafe { mem::replace(&mut *stage, Stage::Consumed) });
         let Stage::Finished(out) = stage else {
             panic!("`JoinHandle` polled after it returned `Poll::Ready`");
@@ -477,14 +600,9 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.header.state.unset_join_interested().is_err() {
-        // Already complete, and the output (if not read) is ours to drop —
-        // and a panic in it still must not vanish silently.
-        cell.drop_unclaimed_output();
-    }
-    RawTask { ptr }.drop_reference();
+    // SAFETY: the `JoinHandle`'s reference keeps the cell alive until
+    // `drop_join_handle` gives it up.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle();
 }
 
 unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
@@ -493,21 +611,30 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the registry's reference (passed to us) keeps the cell alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    let raw = RawTask { ptr };
-    if cell.header.state.transition_to_shutdown() {
+    // SAFETY: the registry's reference (passed to us) keeps the cell alive
+    // until it is given up below.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if harness.header().state.transition_to_shutdown() {
         // We hold `RUNNING` now. `complete` will find the task gone from the
         // registry, so it drops exactly the reference we were given.
-        cell.cancel(raw);
+        harness.cancel();
     } else {
-        raw.drop_reference();
+        harness.raw().drop_reference();
     }
 }
 
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::task::{Notified, Task};
+
+    struct NoSched;
+    impl Schedule for NoSched {
+        fn schedule(&self, _: Notified, _: bool) {}
+        fn release(&self, _: RawTask) -> Option<Task> {
+            None
+        }
+    }
 
     /// glibc frees a chunk of up to 128 bytes (a 120-byte request) that
     /// another thread allocated with one lock-free push onto a fast bin; a
@@ -526,7 +653,7 @@ mod tests {
             counter.fetch_add(1, Relaxed);
         };
         fn cell_size<F: Future>(_: &F) -> usize {
-            mem::size_of::<Cell<F, std::sync::Arc<()>>>()
+            mem::size_of::<Cell<F, NoSched>>()
         }
         assert_eq!(
             mem::size_of_val(&fut),

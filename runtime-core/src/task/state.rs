@@ -15,22 +15,56 @@
 //!   At most one exists at a time: only the transition that sets this bit (while
 //!   it was clear, and the task neither running nor complete) may submit one.
 //! * `JOIN_INTEREST`: the `JoinHandle` is alive and will take the output.
-//! * `JOIN_WAKER`: the join waker slot holds a waker that the task side may
-//!   read. While clear, the `JoinHandle` owns the slot (see `join.rs`).
+//! * `JOIN_WAKER`: the join waker field holds a waker published by the
+//!   `JoinHandle` (see the ownership rules below).
 //! * `CANCELLED`: the task was aborted or its runtime shut down; whoever next
 //!   holds `RUNNING` drops the future instead of polling it.
 //!
 //! The reference count counts: the `JoinHandle`, each `AbortHandle`, each
 //! `Waker`, the queued `Notified`, and the live-task registry. The cell is freed
-//! by whoever drops it to zero.
+//! by whoever drops it to zero, after every reference into the cell it used has
+//! ended (the harness in `raw.rs` works on raw pointers for that reason).
 //!
-//! Orderings: every transition that hands the future or output from one
-//! thread to another (`transition_to_running`, `transition_to_idle`,
-//! `transition_to_complete`, the join-handle transitions) is `AcqRel`, so the
-//! writes of the previous owner happen-before the reads of the next. Reference
-//! increments are `Relaxed` (the incrementing thread already holds a reference,
-//! as with `Arc::clone`); the decrement that may free is `AcqRel`, so every
-//! access through other references happens-before the free.
+//! # Who may touch the join waker field, and when
+//!
+//! The join waker is the waker of whoever awaits the `JoinHandle` — often
+//! another task, whose cell that waker keeps alive. Two tasks awaiting each
+//! other's handles therefore hold each other's cells; unless each waker is
+//! dropped as soon as nobody needs it, neither cell ever reaches a count of
+//! zero (tokio #4724, #6505). So the waker lives exactly as long as the
+//! `JoinHandle` wants it, and these rules say who owns the field:
+//!
+//! 1. `JOIN_INTEREST` set, `JOIN_WAKER` clear: the `JoinHandle` owns the field
+//!    exclusively. It may write a waker and then publish it with
+//!    [`State::set_join_waker`] (which fails if the task completed first; the
+//!    field then stays the handle's).
+//! 2. `JOIN_WAKER` set, `COMPLETE` clear: the field is shared read-only (the
+//!    handle's `will_wake` check). Only the `JoinHandle` may take it back, with
+//!    [`State::unset_join_waker`], which fails once `COMPLETE` is set.
+//! 3. `JOIN_WAKER` set when `COMPLETE` is published: the completing thread owns
+//!    the field. It wakes the waker, then clears `JOIN_WAKER` with
+//!    [`State::unset_join_waker_after_complete`]. If `JOIN_INTEREST` is clear by
+//!    then, the handle is gone and the completer drops the waker; otherwise the
+//!    field is the handle's again (rule 1).
+//! 4. Dropping the `JoinHandle` ([`State::transition_to_join_handle_dropped`])
+//!    clears `JOIN_INTEREST`, and, if the task is not complete, `JOIN_WAKER` in
+//!    the same step. If `JOIN_WAKER` is clear afterwards, the handle owns the
+//!    field and drops the waker before giving up its reference; if it is still
+//!    set, the task completed and rule 3's completer drops it.
+//! 5. Nothing else touches the field. The cell's deallocation drops whatever
+//!    is left in it, which by the rules above is nothing.
+//!
+//! So the waker is dropped when the handle is dropped or the task completes,
+//! whichever is later — never later than both, which is what breaks the cycle.
+//!
+//! Orderings: every transition that hands the future, the output or the join
+//! waker field from one thread to another (`transition_to_running`,
+//! `transition_to_idle`, `transition_to_complete`, the join transitions) is
+//! `AcqRel`, so the writes of the previous owner happen-before the reads of
+//! the next. Reference increments are `Relaxed` (the incrementing thread
+//! already holds a reference, as with `Arc::clone`); the decrement that may
+//! free is `AcqRel`, so every access through other references happens-before
+//! the free.
 
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use std::fmt;
@@ -121,6 +155,18 @@ pub(crate) enum ToIdle {
     Reschedule,
     /// Cancelled while running: the caller still owns the future; drop it.
     Cancel,
+}
+
+/// Result of [`State::transition_to_join_handle_dropped`]: what the dropping
+/// `JoinHandle` must clean up.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct JoinHandleDropped {
+    /// The task is complete: its output (unless already read) is the
+    /// handle's to drop.
+    pub(crate) drop_output: bool,
+    /// `JOIN_WAKER` is clear: the join waker field is the handle's to empty.
+    pub(crate) drop_waker: bool,
 }
 
 /// What a wake (or an abort) asks of its caller.
@@ -237,8 +283,16 @@ impl State {
         self.update(|s| {
             if s.is_running() {
                 (Some(s.0 | NOTIFIED), Wake::Nothing)
-            } else if s.is_complete() || s.is_notified() {
+            } else if s.is_complete() {
                 (None, Wake::Nothing)
+            } else if s.is_notified() {
+                // Already queued, but still write (the same value): a
+                // release RMW that the poller's `transition_to_running`
+                // reads from, so what the waker wrote before waking
+                // happens-before that poll. A plain load here would let the
+                // poll miss it and go idle with nobody left to wake it
+                // (`loom_wake_by_ref_while_running`).
+                (Some(s.0), Wake::Nothing)
             } else {
                 (Some((s.0 | NOTIFIED) + REF_ONE), Wake::Submit)
             }
@@ -260,21 +314,35 @@ impl State {
         })
     }
 
-    /// The `JoinHandle` is dropped. `Err` means the task is already complete,
-    /// so the output is the caller's to drop.
-    pub(crate) fn unset_join_interested(&self) -> Result<(), ()> {
+    /// The `JoinHandle` is dropped (rule 4): clears `JOIN_INTEREST`, and
+    /// `JOIN_WAKER` too if the task has not completed.
+    pub(crate) fn transition_to_join_handle_dropped(&self) -> JoinHandleDropped {
         self.update(|s| {
             debug_assert!(s.is_join_interested());
-            if s.is_complete() {
-                (None, Err(()))
-            } else {
-                (Some(s.0 & !JOIN_INTEREST), Ok(()))
+            let mut next = s.0 & !JOIN_INTEREST;
+            if !s.is_complete() {
+                next &= !JOIN_WAKER;
             }
+            let res = JoinHandleDropped {
+                drop_output: s.is_complete(),
+                drop_waker: next & JOIN_WAKER == 0,
+            };
+            (Some(next), res)
         })
     }
 
-    /// The `JoinHandle` published a waker in the slot. `Err` (with the current
-    /// snapshot) means the task completed first; the slot stays the handle's.
+    /// The completer is done with the join waker (rule 3): clears
+    /// `JOIN_WAKER`. Returns the new state; if it has no join interest, the
+    /// handle is gone and the waker is the caller's to drop.
+    pub(crate) fn unset_join_waker_after_complete(&self) -> Snapshot {
+        let prev = Snapshot(self.val.fetch_and(!JOIN_WAKER, AcqRel));
+        debug_assert!(prev.is_complete() && prev.is_join_waker_set());
+        Snapshot(prev.0 & !JOIN_WAKER)
+    }
+
+    /// The `JoinHandle` published a waker in the field (rule 1). `Err` (with
+    /// the current snapshot) means the task completed first; the field stays
+    /// the handle's.
     pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.update(|s| {
             debug_assert!(s.is_join_interested() && !s.is_join_waker_set());
@@ -287,8 +355,8 @@ impl State {
         })
     }
 
-    /// The `JoinHandle` takes the slot back to replace the waker. `Err` means
-    /// the task completed first (the task side may be reading the waker).
+    /// The `JoinHandle` takes the field back to replace the waker (rule 2).
+    /// `Err` means the task completed first (the completer owns the field).
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.update(|s| {
             debug_assert!(s.is_join_interested() && s.is_join_waker_set());
@@ -358,6 +426,41 @@ mod tests {
         assert_eq!(s.transition_to_notified_and_cancel(), Wake::Submit);
         assert_eq!(s.transition_to_notified_and_cancel(), Wake::Nothing);
         assert_eq!(s.transition_to_running(), ToRunning::Cancel);
+    }
+
+    #[test]
+    fn join_handle_dropped_before_completion_owns_the_waker() {
+        let s = State::new();
+        assert!(s.set_join_waker().is_ok());
+        let d = s.transition_to_join_handle_dropped();
+        assert_eq!(
+            d,
+            JoinHandleDropped {
+                drop_output: false,
+                drop_waker: true
+            }
+        );
+        assert!(!s.load().is_join_waker_set() && !s.load().is_join_interested());
+    }
+
+    #[test]
+    fn completer_owns_a_published_waker_until_it_unsets_it() {
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), ToRunning::Poll);
+        assert!(s.set_join_waker().is_ok());
+        let prev = s.transition_to_complete();
+        assert!(prev.is_join_waker_set() && prev.is_join_interested());
+        // The handle is dropped while the completer still holds the field.
+        let d = s.transition_to_join_handle_dropped();
+        assert_eq!(
+            d,
+            JoinHandleDropped {
+                drop_output: true,
+                drop_waker: false
+            }
+        );
+        let after = s.unset_join_waker_after_complete();
+        assert!(!after.is_join_interested(), "so the completer drops it");
     }
 
     #[test]

@@ -290,7 +290,7 @@ impl Shared {
     }
 }
 
-impl Schedule for Arc<Shared> {
+impl Schedule for Shared {
     fn schedule(&self, task: Notified, is_yield: bool) {
         self.schedule_task(task, is_yield);
     }
