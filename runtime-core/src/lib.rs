@@ -49,7 +49,8 @@ where
     F::Output: Send + 'static,
 {
     let inner = context::current_or_panic(format_args!("`runtime::spawn` called"));
-    Handle { inner }.spawn_named(future, None, Location::caller())
+    let handle = Handle { inner };
+    task::spawn_maybe_boxed!(future, handle.spawn_named(future, None, Location::caller()))
 }
 
 /// Runs a blocking or CPU-heavy closure on the current runtime's blocking

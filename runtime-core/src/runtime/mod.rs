@@ -95,7 +95,11 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle.spawn(future)
+        crate::task::spawn_maybe_boxed!(
+            future,
+            self.handle
+                .spawn_named(future, None, std::panic::Location::caller())
+        )
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see

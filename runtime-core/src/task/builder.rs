@@ -46,7 +46,11 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let handle = Handle::try_current().map_err(io::Error::other)?;
-        Ok(self.spawn_on(future, &handle))
+        let name = self.name.map(Into::into);
+        Ok(super::spawn_maybe_boxed!(
+            future,
+            handle.spawn_named(future, name, Location::caller())
+        ))
     }
 
     /// Spawns on the runtime of `handle`.
@@ -56,7 +60,8 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, self.name.map(Into::into), Location::caller())
+        let name = self.name.map(Into::into);
+        super::spawn_maybe_boxed!(future, handle.spawn_named(future, name, Location::caller()))
     }
 }
 

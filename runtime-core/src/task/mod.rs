@@ -57,6 +57,31 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
 
+/// Futures larger than this many bytes are boxed by the public `spawn`
+/// functions before anything else happens to them (tokio's numbers). A
+/// future is moved by value through several frames on its way into its
+/// task cell; a big one, spawned from a task on a worker's 2 MiB stack,
+/// would overflow it. Boxed first, only a pointer travels.
+pub(crate) const BOX_FUTURE_THRESHOLD: usize = if cfg!(debug_assertions) { 2048 } else { 16384 };
+
+/// `spawn_maybe_boxed!(future, spawn_call(future))`: evaluates `spawn_call`
+/// with `future` (the spawn function's own parameter) as it is, or shadowed
+/// by `Box::pin(future)` if it is larger than [`BOX_FUTURE_THRESHOLD`]. For
+/// the first frame of each public spawn function, so that a large future is
+/// copied as few times as possible (the unboxed path makes no copy at all,
+/// even in a debug build, which gives every local its own stack slot).
+macro_rules! spawn_maybe_boxed {
+    ($future:ident, $spawn:expr) => {{
+        if ::std::mem::size_of_val(&$future) > $crate::task::BOX_FUTURE_THRESHOLD {
+            let $future = ::std::boxed::Box::pin($future);
+            $spawn
+        } else {
+            $spawn
+        }
+    }};
+}
+pub(crate) use spawn_maybe_boxed;
+
 /// Where a woken task goes: implemented by each scheduler flavor. A task cell
 /// holds an `Arc` of its scheduler, and the harness calls these methods on
 /// the `Arc`'s target, never through a reference into the cell (`raw.rs`).

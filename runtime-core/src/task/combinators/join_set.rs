@@ -156,7 +156,12 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let handle = crate::spawn(future);
+        let rt = crate::context::current_or_panic(format_args!("`JoinSet::spawn` called"));
+        let rt = crate::Handle { inner: rt };
+        let handle = super::super::spawn_maybe_boxed!(
+            future,
+            rt.spawn_named(future, None, std::panic::Location::caller())
+        );
         let abort = handle.abort_handle();
         self.tasks.push(handle);
         abort
