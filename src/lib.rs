@@ -41,6 +41,23 @@
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking`] |
 //! | `loop.run_in_executor(ThreadPoolExecutor(n), f)` | [`run_in_executor`] with a [`blocking::BlockingPool`] |
 //! | debug mode "Executing &lt;Task&gt; took 1.2 seconds" | slow-poll reports ([`Builder::slow_poll_threshold`]) |
+//! | `asyncio.Queue` | [`sync::mpsc`] |
+//! | `asyncio.Lock` | [`sync::Mutex`] |
+//! | `asyncio.Event` | [`sync::Notify`], or a [`sync::watch`] channel |
+//! | `asyncio.Semaphore` | [`sync::Semaphore`] |
+//! | `asyncio.Condition` | [`sync::Notify`] (with a [`sync::Mutex`] for the state) |
+//!
+//! ## tokio's vocabulary: `sync`, `io`, `select!`
+//!
+//! A program written for tokio talks in channels, locks, io traits and
+//! `select!`; change `tokio::` to `runtime::` and those keep working.
+//! [`sync`], [`io`] and [`select!`], [`join!`], [`try_join!`], [`pin!`] are
+//! tokio's own, re-exported: tokio ships them independent of its runtime,
+//! checked with loom and fast, and `runtime` does not write a fourth copy of
+//! each. Only those parts of tokio are built (`default-features = false`,
+//! features `sync`, `io-util`, `macros`): tokio's scheduler, reactor and
+//! timer are never compiled in, and CI fails if its `rt` feature ever enters
+//! the dependency graph.
 //!
 //! ## Modules
 //!
@@ -49,6 +66,8 @@
 //! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
 //!   paused time for tests.
 //! * [`blocking`]: the blocking thread pool, usable from any executor.
+//! * [`sync`], [`io`], [`select!`], [`join!`], [`try_join!`], [`pin!`]:
+//!   tokio's channels, locks, io traits and utilities, and macros.
 //! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`]: running and
 //!   watching a runtime.
 //!
@@ -61,6 +80,8 @@ pub use runtime_core::{
     blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, Runtime,
     RuntimeMetrics, TryCurrentError,
 };
+pub use runtime_core::{io, sync};
+pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 
 /// Tasks: spawning, joining, cancelling, yielding, combining, listing.

@@ -13,13 +13,34 @@
 
 mod context;
 mod coop;
+pub mod io;
 pub(crate) mod loom;
 mod runtime;
 mod scheduler;
+pub mod sync;
 pub mod task;
 pub mod time;
 
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+
+/// tokio's `select!`, re-exported: it needs no runtime (its random branch
+/// order comes from a thread-local generator that tokio's `macros` feature
+/// carries), so it works on both flavors as written for tokio. Examples
+/// below say `tokio::`; here it is `runtime::select!`.
+#[doc(inline)]
+pub use tokio::select;
+
+/// tokio's `join!`, re-exported (no runtime needed).
+#[doc(inline)]
+pub use tokio::join;
+
+/// tokio's `try_join!`, re-exported (no runtime needed).
+#[doc(inline)]
+pub use tokio::try_join;
+
+/// tokio's `pin!`, re-exported.
+#[doc(inline)]
+pub use tokio::pin;
 
 use std::future::Future;
 use std::panic::Location;
