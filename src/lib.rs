@@ -59,6 +59,14 @@
 //! timer are never compiled in, and CI fails if its `rt` feature ever enters
 //! the dependency graph.
 //!
+//! One thing tokio's runtime gives these types is missing without it: its
+//! cooperative budget. This runtime's budget covers its own futures (join
+//! handles, timers, blocking jobs), not tokio's channels, so a task looping
+//! on a receiver that is always ready never yields by itself, and the tasks
+//! queued behind it wait. Put [`task::consume_budget`] (yields once its
+//! budget of 128 is spent) or [`task::yield_now`] in such a loop; see
+//! [`sync`] for an example.
+//!
 //! ## Modules
 //!
 //! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,

@@ -1,9 +1,10 @@
 //! tokio's runtime-independent vocabulary (`sync`, `select!`, `join!`) on
-//! our scheduler.
+//! our scheduler, and the cooperative budget it does not charge.
 mod common;
 use common::*;
 use runtime::sync::{broadcast, mpsc, oneshot, watch, Mutex, Notify, Semaphore};
 use runtime::{task, time};
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
@@ -222,3 +223,72 @@ both_flavors!(
         });
     }
 );
+
+/// On a current-thread runtime, spawns a task that loops `ITERATIONS` times
+/// on an always-ready channel (calling `yield_point` once per message) and,
+/// behind it, a neighbour that sets a flag. Returns the iteration at which
+/// the loop first saw the neighbour's flag, if it ever did.
+fn neighbour_seen_at<Y, F>(yield_point: Y) -> Option<usize>
+where
+    Y: Fn() -> F + Send + 'static,
+    F: Future<Output = ()> + Send,
+{
+    const ITERATIONS: usize = 1000;
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let neighbour_ran = Arc::new(AtomicBool::new(false));
+        let ran = neighbour_ran.clone();
+        let looper = runtime::spawn(async move {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            for i in 0..ITERATIONS {
+                tx.send(i).unwrap();
+                assert_eq!(rx.recv().await, Some(i)); // always ready
+                yield_point().await;
+                if ran.load(SeqCst) {
+                    return Some(i);
+                }
+            }
+            None
+        });
+        runtime::spawn(async move { neighbour_ran.store(true, SeqCst) });
+        looper.await.unwrap()
+    })
+}
+
+#[test]
+fn a_loop_on_an_always_ready_channel_starves_its_neighbour() {
+    // tokio's channels charge tokio's budget, which does not exist without
+    // tokio's runtime: nothing in this loop ever returns to the scheduler.
+    assert_eq!(neighbour_seen_at(|| async {}), None);
+}
+
+#[test]
+fn consume_budget_lets_the_neighbour_run_once_the_budget_is_spent() {
+    // 128 units per poll (like tokio): the 129th call yields, not the first.
+    assert_eq!(neighbour_seen_at(task::consume_budget), Some(128));
+}
+
+#[test]
+fn yield_now_lets_the_neighbour_run_at_once() {
+    assert_eq!(neighbour_seen_at(task::yield_now), Some(0));
+}
+
+#[test]
+fn unconstrained_loop_is_never_made_to_yield() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let seen = rt.block_on(async {
+        let neighbour_ran = Arc::new(AtomicBool::new(false));
+        let ran = neighbour_ran.clone();
+        let looper = runtime::spawn(task::unconstrained(async move {
+            for _ in 0..1000 {
+                task::consume_budget().await;
+            }
+            ran.load(SeqCst)
+        }));
+        runtime::spawn(async move { neighbour_ran.store(true, SeqCst) });
+        looper.await.unwrap()
+    });
+    assert!(!seen, "an unconstrained task was made to yield");
+    let debug = format!("{:?}", task::unconstrained(async {}));
+    assert!(debug.starts_with("Unconstrained"), "{debug}");
+}

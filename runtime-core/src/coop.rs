@@ -13,6 +13,17 @@ pub(crate) const BUDGET: u8 = 128;
 
 /// Runs `f` (one poll) with a fresh budget, restoring the outer one after.
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    with(Some(BUDGET), f)
+}
+
+/// Runs `f` with no budget at all (`task::unconstrained`): leaf futures never
+/// report `Pending` for budget reasons inside it. The outer budget, restored
+/// after, is not charged for what `f` does.
+pub(crate) fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with(None, f)
+}
+
+fn with<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Reset(Option<u8>);
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -20,7 +31,7 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
         }
     }
     let _reset = Reset(context::budget());
-    context::set_budget(Some(BUDGET));
+    context::set_budget(budget);
     f()
 }
 

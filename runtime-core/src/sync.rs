@@ -36,5 +36,37 @@
 //!     assert_eq!(sum, 4950);
 //! });
 //! ```
+//!
+//! # A loop on an always-ready channel does not yield by itself
+//!
+//! Under tokio's own runtime these channels charge tokio's cooperative
+//! budget, so a task that keeps finding messages is made to yield now and
+//! then. Without tokio's runtime that budget does not exist, and this
+//! runtime's budget covers only its own futures (join handles, timers,
+//! blocking jobs). A task whose receiver is always ready — its producers
+//! keep up — therefore runs its loop without ever returning to the
+//! scheduler, and the tasks queued behind it on the same worker wait (on the
+//! current-thread flavor: every other task). Give the loop a yield point:
+//! [`task::consume_budget`](crate::task::consume_budget) charges one unit of
+//! this runtime's budget and yields once every 128 calls (like tokio's),
+//! and [`task::yield_now`](crate::task::yield_now) yields every time.
+//!
+//! ```
+//! use runtime_core::{sync::mpsc, task};
+//!
+//! async fn drain(mut rx: mpsc::UnboundedReceiver<u64>) -> u64 {
+//!     let mut sum = 0;
+//!     while let Some(n) = rx.recv().await {
+//!         sum += n;
+//!         task::consume_budget().await; // lets the neighbours run now and then
+//!     }
+//!     sum
+//! }
+//! # let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+//! # let (tx, rx) = mpsc::unbounded_channel();
+//! # for i in 0..1000 { tx.send(i).unwrap(); }
+//! # drop(tx);
+//! # assert_eq!(rt.block_on(drain(rx)), 499_500);
+//! ```
 
 pub use tokio::sync::*;

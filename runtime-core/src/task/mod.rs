@@ -28,12 +28,14 @@
 
 mod builder;
 mod combinators;
+mod consume_budget;
 mod error;
 mod info;
 mod join;
 mod raw;
 mod registry;
 pub(crate) mod state;
+mod unconstrained;
 mod waker;
 mod yield_now;
 
@@ -45,11 +47,13 @@ pub use combinators::{
     as_completed, gather, try_gather, wait, wait_for, AsCompleted, Gather, JoinSet, ReturnWhen,
     TryGather, Wait, WaitFor,
 };
+pub use consume_budget::consume_budget;
 pub use error::{Id, JoinError};
 pub use info::{all_tasks, TaskDump, TaskInfo, TaskState};
 pub use join::{AbortHandle, JoinHandle};
 pub(crate) use raw::{Header, RawTask};
 pub(crate) use registry::Registry;
+pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
 
 use std::fmt;
