@@ -46,6 +46,7 @@
 //! | `asyncio.Event` | [`sync::Notify`], or a [`sync::watch`] channel |
 //! | `asyncio.Semaphore` | [`sync::Semaphore`] |
 //! | `asyncio.Condition` | [`sync::Notify`] (with a [`sync::Mutex`] for the state) |
+//! | `asyncio.to_thread(...)` file I/O, `aiofiles` | [`fs`] ([`fs::read`], [`fs::write()`], [`fs::File`], ...: on the blocking pool) |
 //!
 //! ## tokio's vocabulary: `sync`, `io`, `select!`
 //!
@@ -76,6 +77,8 @@
 //! * [`blocking`]: the blocking thread pool, usable from any executor.
 //! * [`sync`], [`io`], [`select!`], [`join!`], [`try_join!`], [`pin!`]:
 //!   tokio's channels, locks, io traits and utilities, and macros.
+//! * [`fs`]: tokio's file system functions and [`fs::File`], on the
+//!   blocking pool.
 //! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`]: running and
 //!   watching a runtime.
 //!
@@ -88,7 +91,7 @@ pub use runtime_core::{
     blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, Runtime,
     RuntimeMetrics, TryCurrentError,
 };
-pub use runtime_core::{io, sync};
+pub use runtime_core::{fs, io, sync};
 pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 

@@ -13,6 +13,7 @@
 
 mod context;
 mod coop;
+pub mod fs;
 pub mod io;
 pub(crate) mod loom;
 mod runtime;
