@@ -11,6 +11,7 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod contain;
 mod context;
 mod coop;
 pub mod fs;

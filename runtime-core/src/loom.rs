@@ -6,7 +6,7 @@
 
 #[cfg(not(loom))]
 mod imp {
-    pub(crate) use std::sync::{Arc, Condvar, Mutex};
+    pub(crate) use std::sync::{Arc, Condvar, Mutex, OnceLock};
     pub(crate) use std::thread_local;
 
     pub(crate) mod atomic {
@@ -46,6 +46,9 @@ mod imp {
 mod imp {
     pub(crate) use loom::sync::{Arc, Condvar, Mutex};
     pub(crate) use loom::thread_local;
+    /// loom has no `OnceLock`. It binds an I/O resource to its runtime once
+    /// (`io/poll_evented.rs`), which no model covers.
+    pub(crate) use std::sync::OnceLock;
 
     pub(crate) mod atomic {
         pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};

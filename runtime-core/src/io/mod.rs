@@ -1,3 +1,6 @@
+// The reactor is not yet reachable from the scheduler: the park integration
+// wires it.
+#![allow(dead_code, unused_imports)]
 //! Asynchronous I/O: the traits and utilities async Rust is written in.
 //!
 //! [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`], [`AsyncSeek`], their
@@ -30,6 +33,38 @@
 pub use tokio::io::*;
 
 // ---------------------------------------------------------------------------
-// The runtime's own I/O (the reactor: driver, readiness slots) goes in files
-// next to this one (`driver.rs`, ...), declared below this line.
+// The runtime's own I/O: the reactor.
+//
+// Data flow: a resource registers its descriptor once, edge-triggered
+// (`registration.rs`, `driver.rs`) → the OS reports an event to the thread
+// parked on the driver (`Driver::turn`) → the resource's readiness slot
+// records it (`scheduled_io.rs`) → the waiting task is woken → it retries
+// its non-blocking system call (`poll_evented.rs`).
 // ---------------------------------------------------------------------------
+
+mod driver;
+mod poll_evented;
+mod ready;
+mod registration;
+mod scheduled_io;
+mod sys;
+
+#[cfg(all(test, loom))]
+mod loom_io;
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+pub(crate) use driver::{Driver, Handle};
+#[allow(unused_imports)]
+pub(crate) use poll_evented::PollEvented;
+pub use ready::{Interest, Ready};
+#[allow(unused_imports)]
+pub(crate) use scheduled_io::Direction;
+
+use crate::loom::Arc;
+
+/// The I/O driver of the runtime this thread runs in, if any.
+pub(crate) fn current_handle() -> Option<Arc<Handle>> {
+    // Wired to the scheduler with the park integration.
+    None
+}

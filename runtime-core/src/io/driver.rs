@@ -1,0 +1,235 @@
+//! The I/O driver: one OS poller (epoll, through mio) per runtime, and the
+//! registrations that turn its events into task wake-ups.
+//!
+//! Two halves:
+//! * [`Driver`], the poller itself, is owned by whoever parks on it (a worker
+//!   with nothing to do, or the current-thread `block_on`): it waits in
+//!   [`Driver::turn`] and delivers the events. At most one thread holds it.
+//! * [`Handle`], shared by everyone: registering and deregistering resources,
+//!   waking the parked owner ([`Handle::unpark`]: a `mio::Waker` write), and
+//!   shutdown.
+//!
+//! A resource registers once, edge-triggered, for the interest it will ever
+//! need, and gets a readiness slot ([`ScheduledIo`], whose protocol is in
+//! `scheduled_io.rs`). Its mio `Token` is the slot's index in the slab with
+//! a generation in the high bits: an event still in flight for a closed
+//! resource whose index was reused carries the old generation and is dropped.
+//!
+//! Lock order: `registrations`, then a slot's `waiters`. The driver holds
+//! `registrations` while it delivers one turn's events (so a deregistration
+//! is ordered before or after the whole batch), collects the wakers, and
+//! wakes them after releasing both locks.
+
+use super::ready::Interest;
+#[cfg(loom)]
+use super::ready::Ready;
+use super::scheduled_io::ScheduledIo;
+use super::sys;
+use crate::loom::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::loom::{Arc, Mutex};
+use std::io;
+use std::os::fd::RawFd;
+use std::task::Waker;
+use std::time::Duration;
+
+/// Bits of a token holding the slab index; the rest hold the generation.
+const INDEX_BITS: u32 = usize::BITS / 2;
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// The token of the unpark waker; no slab index reaches it.
+const WAKER_TOKEN: usize = usize::MAX;
+
+/// The poller: owned by the thread parked on it.
+pub(crate) struct Driver {
+    poll: sys::Poll,
+    /// Counts turns; each event is stamped with it (`scheduled_io.rs`).
+    tick: u16,
+    /// Wakers collected in one turn, kept to reuse the allocation.
+    wakers: Vec<Waker>,
+}
+
+/// What everyone shares: registrations, the unpark waker, shutdown.
+pub(crate) struct Handle {
+    registry: sys::Registry,
+    waker: sys::Waker,
+    registrations: Mutex<Registrations>,
+    /// Events delivered to a live resource, over the driver's life.
+    ready_count: AtomicU64,
+}
+
+struct Registrations {
+    /// Live resources: `(generation, slot)`.
+    slab: slab::Slab<(usize, Arc<ScheduledIo>)>,
+    /// The generation the next registration gets (wrapping).
+    next_generation: usize,
+    /// Set by shutdown: no resource registers afterwards.
+    is_shutdown: bool,
+}
+
+impl Driver {
+    pub(crate) fn new() -> io::Result<(Driver, Handle)> {
+        let (poll, registry) = sys::Poll::new()?;
+        let waker = registry.waker(WAKER_TOKEN)?;
+        let handle = Handle {
+            registry,
+            waker,
+            registrations: Mutex::new(Registrations {
+                slab: slab::Slab::new(),
+                next_generation: 0,
+                is_shutdown: false,
+            }),
+            ready_count: AtomicU64::new(0),
+        };
+        let driver = Driver {
+            poll,
+            tick: 0,
+            wakers: Vec::new(),
+        };
+        Ok((driver, handle))
+    }
+
+    /// Waits for I/O events for at most `timeout` (`None`: until one comes or
+    /// [`Handle::unpark`]), then delivers them: readiness set, tasks woken.
+    /// Returns how many resources received an event.
+    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> usize {
+        if let Err(e) = self.poll.poll(timeout) {
+            // epoll_wait fails only on a bad argument or fd: a bug, not load.
+            panic!("the I/O driver's poll failed: {e}");
+        }
+        self.tick = self.tick.wrapping_add(1);
+        let tick = self.tick;
+        let mut delivered = 0;
+        {
+            let regs = handle.registrations.lock().unwrap();
+            let wakers = &mut self.wakers;
+            self.poll.events(|token, ready| {
+                if token == WAKER_TOKEN {
+                    return;
+                }
+                let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
+                match regs.slab.get(index) {
+                    Some((g, io)) if *g == generation => {
+                        io.set_readiness(tick, ready);
+                        io.take_wakers(ready, wakers);
+                        delivered += 1;
+                    }
+                    // Deregistered, maybe reused: a stale event.
+                    _ => {}
+                }
+            });
+        }
+        handle.ready_count.fetch_add(delivered as u64, Relaxed);
+        for w in self.wakers.drain(..) {
+            crate::contain::wake(w, "an I/O event");
+        }
+        delivered
+    }
+}
+
+impl Handle {
+    /// Registers `fd` for `interest` (edge-triggered, once for its life).
+    pub(crate) fn register(
+        &self,
+        fd: RawFd,
+        interest: Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, usize)> {
+        let (io, token) = {
+            let mut regs = self.registrations.lock().unwrap();
+            if regs.is_shutdown {
+                return Err(shut_down_error());
+            }
+            let generation = regs.next_generation & (usize::MAX >> INDEX_BITS);
+            regs.next_generation = regs.next_generation.wrapping_add(1);
+            let io = Arc::new(ScheduledIo::default());
+            let index = regs.slab.insert((generation, io.clone()));
+            if index > INDEX_MASK {
+                regs.slab.remove(index);
+                return Err(io::Error::other(
+                    "too many I/O resources registered at once",
+                ));
+            }
+            (io, (generation << INDEX_BITS) | index)
+        };
+        if let Err(e) = self.registry.register(fd, token, interest) {
+            self.release(token);
+            return Err(e);
+        }
+        Ok((io, token))
+    }
+
+    /// Deregisters `fd` (registered as `token`) and frees its slot. Events
+    /// already read for it are dropped (module docs).
+    pub(crate) fn deregister(&self, fd: RawFd, token: usize) -> io::Result<()> {
+        let res = self.registry.deregister(fd);
+        self.release(token);
+        res
+    }
+
+    /// Frees the slot of `token`, if it is still that registration's.
+    pub(crate) fn release(&self, token: usize) {
+        let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
+        let removed = {
+            let mut regs = self.registrations.lock().unwrap();
+            match regs.slab.get(index) {
+                Some((g, _)) if *g == generation => Some(regs.slab.remove(index)),
+                _ => None,
+            }
+        };
+        drop(removed);
+    }
+
+    /// Wakes the thread parked in [`Driver::turn`] (or makes its next turn
+    /// return at once).
+    pub(crate) fn unpark(&self) {
+        if let Err(e) = self.waker.wake() {
+            // An eventfd write fails only if the counter is saturated, which
+            // means a wake-up is pending anyway.
+            debug_assert!(e.kind() == io::ErrorKind::WouldBlock, "{e}");
+        }
+    }
+
+    /// The runtime shuts down: no new registrations; every resource wakes
+    /// its waiters and reports an error from then on.
+    pub(crate) fn shutdown(&self) {
+        let ios: Vec<Arc<ScheduledIo>> = {
+            let mut regs = self.registrations.lock().unwrap();
+            regs.is_shutdown = true;
+            regs.slab.iter().map(|(_, (_, io))| io.clone()).collect()
+        };
+        for io in ios {
+            io.shutdown();
+        }
+    }
+
+    /// Resources registered now.
+    pub(crate) fn num_sources(&self) -> usize {
+        self.registrations.lock().unwrap().slab.len()
+    }
+
+    /// Events delivered so far.
+    pub(crate) fn ready_count(&self) -> u64 {
+        self.ready_count.load(Relaxed)
+    }
+
+    /// Models: the OS reports `ready` for `token`.
+    #[cfg(loom)]
+    pub(crate) fn inject(&self, token: usize, ready: Ready) {
+        self.registry.inject(token, ready);
+    }
+}
+
+/// What an operation on a resource of a runtime that shut down returns.
+pub(crate) fn shut_down_error() -> io::Error {
+    io::Error::other(
+        "the runtime this I/O resource belongs to has shut down: create the resource \
+         on a running runtime",
+    )
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("io::Handle")
+            .field("sources", &self.num_sources())
+            .field("ready_count", &self.ready_count())
+            .finish()
+    }
+}

@@ -1,0 +1,165 @@
+//! A resource's registration with its runtime's I/O driver: the readiness
+//! slot, and the operations every socket type is built from.
+//!
+//! The pattern of every I/O operation (`poll_io`): wait until the slot says
+//! ready, try the non-blocking system call, and on `WouldBlock` clear the
+//! readiness that turned out stale (`clear_readiness` keeps it if a newer
+//! event arrived meanwhile) and wait again. Each ready result charges the
+//! task's cooperative budget, so one busy connection cannot starve the
+//! other tasks of its worker.
+
+use super::driver::{shut_down_error, Handle};
+use super::ready::Interest;
+use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+use crate::coop;
+use crate::loom::Arc;
+use std::future::Future;
+use std::io;
+use std::os::fd::RawFd;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+pub(crate) struct Registration {
+    handle: Arc<Handle>,
+    shared: Arc<ScheduledIo>,
+    token: usize,
+}
+
+impl Registration {
+    /// Registers `fd` with the driver of `handle`.
+    pub(crate) fn new(
+        handle: Arc<Handle>,
+        fd: RawFd,
+        interest: Interest,
+    ) -> io::Result<Registration> {
+        let (shared, token) = handle.register(fd, interest)?;
+        Ok(Registration {
+            handle,
+            shared,
+            token,
+        })
+    }
+
+    /// Ready for `direction`, or `Pending` with the task's waker stored (one
+    /// task per direction; see [`Registration::readiness`] for more).
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let ev = ready!(self.shared.poll_ready(cx, direction));
+        if ev.is_shutdown {
+            return Poll::Ready(Err(shut_down_error()));
+        }
+        coop.made_progress();
+        Poll::Ready(Ok(ev))
+    }
+
+    /// Runs the non-blocking operation `f` once the resource is ready for
+    /// `direction`, retrying after each `WouldBlock` (module docs).
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let ev = ready!(self.poll_ready(cx, direction))?;
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.shared.clear_readiness(ev),
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
+    /// Tries `f` now if the resource looks ready for `interest`; `WouldBlock`
+    /// if it does not (or `f` says so, which clears the stale readiness).
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let ev = self.shared.readiness(interest);
+        if ev.is_shutdown {
+            return Err(shut_down_error());
+        }
+        if ev.ready.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        match f() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.shared.clear_readiness(ev);
+                Err(e)
+            }
+            res => res,
+        }
+    }
+
+    /// Waits until the resource is ready for any of `interest`: the future
+    /// behind `readable()`, `writable()` and `ready()`, which any number of
+    /// tasks may await at once.
+    pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
+        Readiness {
+            shared: &self.shared,
+            interest,
+            key: None,
+        }
+    }
+
+    /// Forgets readiness an operation found stale (`WouldBlock`).
+    pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
+        self.shared.clear_readiness(ev);
+    }
+
+    /// Deregisters `fd` from the driver before the owner closes it.
+    pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        self.handle.deregister(fd, self.token)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.handle.release(self.token);
+    }
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("token", &self.token)
+            .field("slot", &self.shared)
+            .finish()
+    }
+}
+
+/// The future of [`Registration::readiness`].
+pub(crate) struct Readiness<'a> {
+    shared: &'a ScheduledIo,
+    interest: Interest,
+    /// Our entry in the slot's waiter list, while registered.
+    key: Option<usize>,
+}
+
+impl Future for Readiness<'_> {
+    type Output = io::Result<ReadyEvent>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let this = &mut *self;
+        let ev = ready!(this
+            .shared
+            .poll_ready_waiter(cx, this.interest, &mut this.key));
+        coop.made_progress();
+        if ev.is_shutdown {
+            return Poll::Ready(Err(shut_down_error()));
+        }
+        Poll::Ready(Ok(ev))
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        self.shared.remove_waiter(&mut self.key);
+    }
+}
