@@ -150,10 +150,9 @@ impl JoinError {
         };
         let p = p.lock().unwrap_or_else(|e| e.into_inner());
         Some(
-            p.downcast_ref::<&'static str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<non-string payload>".to_string()),
+            crate::internal::panic_message(&**p)
+                .unwrap_or("<non-string payload>")
+                .to_owned(),
         )
     }
 }

@@ -279,7 +279,7 @@ mod tests {
         assert!(err.is_cancelled());
         assert!(
             err.to_string()
-                .contains("on_thread_start hook panicked: setup failed once"),
+                .contains(r#"on_thread_start hook panicked with message "setup failed once""#),
             "{err}"
         );
         assert_eq!(block_on(pool.spawn(|| 5)).unwrap(), 5);

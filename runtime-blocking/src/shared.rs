@@ -90,7 +90,6 @@
 //! * `queue`: spawners push; awake threads and drainers pop.
 //! * `config`: immutable after build.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use crate::job::{BoxJob, Task};
@@ -374,20 +373,5 @@ impl Shared {
                 return t.live <= target;
             }
         }
-    }
-
-    /// Runs a hook, containing its panic. Returns the panic message if any.
-    pub(crate) fn run_hook(hook: &Option<Hook>) -> Result<(), String> {
-        let Some(hook) = hook else { return Ok(()) };
-        catch_unwind(AssertUnwindSafe(hook)).map_err(|payload| {
-            let msg = payload
-                .downcast_ref::<&'static str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<non-string payload>".to_string());
-            // Dropping a payload can itself panic; contain that too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-            msg
-        })
     }
 }

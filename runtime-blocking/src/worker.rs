@@ -8,6 +8,7 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::internal::{run_hook, Panicked};
 use crate::loom::{thread, thread_local, Arc, SPIN_ROUNDS};
 use crate::shared::{Shared, Sleep, SHUT_DOWN};
 
@@ -33,14 +34,15 @@ pub(crate) fn run(shared: Arc<Shared>) {
     // A panicking start hook means this thread is not fit to run jobs (the
     // user's per-thread setup did not happen): it counts as a failed start.
     // The default panic hook has already printed the panic.
-    if let Err(msg) = Shared::run_hook(&shared.config.on_thread_start) {
+    if let Err(msg) = run_hook(shared.config.on_thread_start.as_deref()) {
         CURRENT_POOL.with(|c| c.set(0));
         // Uncounts this thread everywhere, `live` included.
-        shared.start_failed(&format!("the on_thread_start hook panicked: {msg}"));
+        let what = Panicked(msg.as_deref());
+        shared.start_failed(&format!("the on_thread_start hook {what}"));
         return;
     }
     serve(&shared);
-    let _ = Shared::run_hook(&shared.config.on_thread_stop);
+    let _ = run_hook(shared.config.on_thread_stop.as_deref());
     CURRENT_POOL.with(|c| c.set(0));
     shared.thread_exited();
 }

@@ -110,15 +110,6 @@ pub(crate) fn report_unhandled_panic(task: &Header, error: &JoinError) {
     );
 }
 
-/// The text of a panic payload, for reports.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&'static str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic payload>".to_string())
-}
-
 /// What a task knows about itself for `all_tasks` and reports.
 pub(crate) struct Meta {
     pub(crate) name: Option<Box<str>>,
