@@ -25,6 +25,10 @@
 //! Cancellation (`abort`, runtime shutdown) sets `CANCELLED`; whoever holds
 //! `RUNNING` next drops the future instead of polling it, so the future is
 //! dropped exactly once, on whichever thread owned it.
+//!
+//! [`Id`] and [`JoinError`] are not defined here: they live in the
+//! `runtime-blocking` crate (`runtime-blocking/src/error.rs`), shared with
+//! blocking jobs, and `error.rs` re-exports them.
 
 mod builder;
 mod combinators;
