@@ -20,11 +20,29 @@ thread_local! {
     // must compile under both.
     #[allow(clippy::missing_const_for_thread_local)]
     static CURRENT_POOL: Cell<usize> = Cell::new(0);
+
+    /// This pool thread has shut its own pool down (it is counted in
+    /// `Threads::self_shut`; see "Shutdown" in `shared.rs`).
+    #[allow(clippy::missing_const_for_thread_local)]
+    static SELF_SHUT: Cell<bool> = Cell::new(false);
 }
 
 /// The pool the calling thread serves, if it is a pool thread.
 pub(crate) fn current_pool() -> Option<usize> {
     CURRENT_POOL.try_with(Cell::get).ok().filter(|&p| p != 0)
+}
+
+/// Marks the calling pool thread as one that shut its own pool down. True
+/// the first time: then the caller counts it in `Threads::self_shut`.
+pub(crate) fn mark_self_shutdown() -> bool {
+    !SELF_SHUT.with(|c| c.replace(true))
+}
+
+/// The thread stops serving its pool: clears both marks. True if it was
+/// counted as a self-shutdown (then it is uncounted as it leaves `live`).
+fn leave_pool() -> bool {
+    CURRENT_POOL.with(|c| c.set(0));
+    SELF_SHUT.with(|c| c.replace(false))
 }
 
 /// The body of a pool thread. On entry it is counted in `num_threads`, `live`
@@ -35,16 +53,16 @@ pub(crate) fn run(shared: Arc<Shared>) {
     // user's per-thread setup did not happen): it counts as a failed start.
     // The default panic hook has already printed the panic.
     if let Err(msg) = run_hook(shared.config.on_thread_start.as_deref()) {
-        CURRENT_POOL.with(|c| c.set(0));
+        let self_shut = leave_pool();
         // Uncounts this thread everywhere, `live` included.
         let what = Panicked(msg.as_deref());
-        shared.start_failed(&format!("the on_thread_start hook {what}"));
+        shared.start_failed(&format!("the on_thread_start hook {what}"), self_shut);
         return;
     }
     serve(&shared);
     let _ = run_hook(shared.config.on_thread_stop.as_deref());
-    CURRENT_POOL.with(|c| c.set(0));
-    shared.thread_exited();
+    let self_shut = leave_pool();
+    shared.thread_exited(self_shut);
 }
 
 /// Runs jobs until keep-alive or shutdown says to leave. Returns with this
