@@ -64,3 +64,33 @@ both_flavors!(detached_panicking_task_does_not_disturb_others, |rt| {
         assert_eq!(runtime::spawn(async { 2 }).await.unwrap(), 2);
     });
 });
+
+both_flavors!(join_error_says_which_task_panicked_and_its_message, |rt| {
+    rt.block_on(async {
+        // A payload that is not a string: the id, and no invented message.
+        let h = runtime::spawn(async { std::panic::panic_any(42_u32) });
+        let id = h.id();
+        let err = h.await.unwrap_err();
+        assert_eq!(err.to_string(), format!("task {id} panicked"));
+        assert_eq!(format!("{err:?}"), format!("JoinError::Panic({id:?}, ...)"));
+
+        // A string payload: its message too.
+        let h = runtime::spawn(async { panic!("boom") });
+        let id = h.id();
+        let err = h.await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("task {id} panicked with message \"boom\"")
+        );
+        assert_eq!(
+            format!("{err:?}"),
+            format!("JoinError::Panic({id:?}, \"boom\", ...)")
+        );
+
+        // A blocking job reports the same way.
+        let h = runtime::spawn_blocking(|| std::panic::panic_any(42_u32));
+        let id = h.id();
+        let err = h.await.unwrap_err();
+        assert_eq!(err.to_string(), format!("task {id} panicked"));
+    });
+});

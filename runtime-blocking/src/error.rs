@@ -1,4 +1,6 @@
-//! The one `JoinError` and task `Id` a user sees, whichever crate ran the work.
+//! The one `JoinError` and task `Id` a user sees, whichever crate ran the work:
+//! users meet them as `runtime::task::{Id, JoinError}`, re-exported through
+//! `runtime_core::task` (`runtime-core/src/task/error.rs`), and defined here.
 //!
 //! They live in this, the lowest crate, because the dependency direction is
 //! `runtime` -> `runtime-core` -> `runtime-blocking`: the scheduler re-exports
@@ -9,6 +11,8 @@ use std::fmt;
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+
+use crate::internal::{self, Panicked};
 
 /// The identity of a task or blocking job: unique for the life of the process
 /// (and so per runtime), never reused.
@@ -143,41 +147,41 @@ impl JoinError {
     pub fn id(&self) -> Id {
         self.id
     }
-
-    fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(p) = &self.repr else {
-            return None;
-        };
-        let p = p.lock().unwrap_or_else(|e| e.into_inner());
-        Some(
-            p.downcast_ref::<&'static str>()
-                .map(|s| s.to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<non-string payload>".to_string()),
-        )
-    }
 }
 
+/// The message of a panic payload, copied out so that no lock is held while a
+/// formatter (user code) runs.
+fn panic_message(payload: &Mutex<Box<dyn Any + Send + 'static>>) -> Option<String> {
+    let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
+    internal::panic_message(&**payload).map(str::to_owned)
+}
+
+/// As tokio words it: `task 12 was cancelled`, `task 12 panicked`, `task 12
+/// panicked with message "boom"`; a cancellation with a reason adds it.
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Repr::CancelledWith(reason) = &self.repr {
-            return write!(f, "task {} was cancelled: {reason}", self.id);
-        }
-        match self.panic_message() {
-            None => write!(f, "task {} was cancelled", self.id),
-            Some(msg) => write!(f, "task {} panicked with message {msg:?}", self.id),
+        let id = self.id;
+        match &self.repr {
+            Repr::Cancelled => write!(f, "task {id} was cancelled"),
+            Repr::CancelledWith(reason) => write!(f, "task {id} was cancelled: {reason}"),
+            Repr::Panic(p) => write!(f, "task {id} {}", Panicked(panic_message(p).as_deref())),
         }
     }
 }
 
+/// As tokio: `JoinError::Cancelled(Id(12))`, `JoinError::Panic(Id(12), ...)`,
+/// `JoinError::Panic(Id(12), "boom", ...)`; a cancellation with a reason adds
+/// it.
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Repr::CancelledWith(reason) = &self.repr {
-            return write!(f, "JoinError::Cancelled({:?}, {reason:?})", self.id);
-        }
-        match self.panic_message() {
-            None => write!(f, "JoinError::Cancelled({:?})", self.id),
-            Some(msg) => write!(f, "JoinError::Panic({:?}, {msg:?}, ...)", self.id),
+        let id = self.id;
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({id:?})"),
+            Repr::CancelledWith(reason) => write!(f, "JoinError::Cancelled({id:?}, {reason:?})"),
+            Repr::Panic(p) => match panic_message(p) {
+                Some(msg) => write!(f, "JoinError::Panic({id:?}, {msg:?}, ...)"),
+                None => write!(f, "JoinError::Panic({id:?}, ...)"),
+            },
         }
     }
 }
@@ -204,6 +208,9 @@ mod tests {
         assert!(p.is_panic());
         assert!(p.to_string().contains("boom"));
         assert_eq!(*p.into_panic().downcast::<&str>().unwrap(), "boom");
+        let p = JoinError::panic(id, Box::new(7_u8));
+        assert_eq!(p.to_string(), format!("task {id} panicked"));
+        assert_eq!(format!("{p:?}"), format!("JoinError::Panic({id:?}, ...)"));
     }
 
     #[test]

@@ -41,6 +41,8 @@
 mod builder;
 mod error;
 mod handle;
+#[doc(hidden)]
+pub mod internal;
 mod job;
 mod loom;
 mod oneshot;

@@ -14,6 +14,18 @@
 //!   clock), so idle threads only leave on shutdown, and bounded waits are
 //!   unbounded. [`wait_until`] hides the difference.
 //! * the job queue (crossbeam-channel is not loom-aware): see `queue.rs`.
+//!
+//! # Poisoned locks
+//!
+//! One policy for both crates' shims (`runtime-core/src/loom.rs` says the
+//! same): **locking a poisoned lock panics.** No user code runs under a
+//! runtime lock (not a closure, hook, waker `clone`/`wake`/`drop`, nor the
+//! drop of a value), so a lock is poisoned only if the runtime's own code
+//! panicked half-way through an update: its data can no longer be trusted,
+//! and carrying on would turn one bug into silent wrong answers (a job
+//! stranded, a count that never reaches zero). Here [`lock`] and
+//! [`wait_until`] panic with a message saying so; `runtime-core` spells the
+//! same policy `.lock().unwrap()`. (loom's mutexes never poison.)
 
 #[cfg(not(loom))]
 pub(crate) use std::{
@@ -43,11 +55,24 @@ pub(crate) const SPIN_ROUNDS: u32 = 64;
 #[cfg(loom)]
 pub(crate) const SPIN_ROUNDS: u32 = 1;
 
-/// Locks `m`, ignoring poisoning: no code in this crate panics while holding
-/// one of its locks (user code and wakers always run after the guard is
-/// dropped), so a poisoned lock still guards consistent data.
+/// Locks `m`. Panics if it is poisoned: see "Poisoned locks" in the module
+/// docs.
+#[track_caller]
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    match m.lock() {
+        Ok(guard) => guard,
+        Err(_) => poisoned(),
+    }
+}
+
+/// The poison policy (module docs), for a lock or a condition-variable wait.
+#[cold]
+#[track_caller]
+fn poisoned() -> ! {
+    panic!(
+        "a runtime-blocking lock is poisoned: pool code panicked while holding it, \
+         which is a bug in runtime-blocking (no user code runs under its locks)"
+    )
 }
 
 /// Waits on `cv` until notified, or until `deadline` passes (`None`: no
@@ -60,7 +85,7 @@ pub(crate) fn wait_until<'a, T>(
     deadline: Option<Instant>,
 ) -> (MutexGuard<'a, T>, bool) {
     match deadline {
-        None => (cv.wait(guard).unwrap_or_else(|e| e.into_inner()), false),
+        None => (cv.wait(guard).unwrap_or_else(|_| poisoned()), false),
         Some(deadline) => {
             let now = Instant::now();
             if now >= deadline {
@@ -68,7 +93,7 @@ pub(crate) fn wait_until<'a, T>(
             }
             let (guard, _) = cv
                 .wait_timeout(guard, deadline - now)
-                .unwrap_or_else(|e| e.into_inner());
+                .unwrap_or_else(|_| poisoned());
             (guard, Instant::now() >= deadline)
         }
     }
@@ -81,5 +106,5 @@ pub(crate) fn wait_until<'a, T>(
     guard: MutexGuard<'a, T>,
     _deadline: Option<Instant>,
 ) -> (MutexGuard<'a, T>, bool) {
-    (cv.wait(guard).unwrap_or_else(|e| e.into_inner()), false)
+    (cv.wait(guard).unwrap_or_else(|_| poisoned()), false)
 }

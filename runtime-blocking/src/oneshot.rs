@@ -38,16 +38,27 @@
 //!
 //! # Wake-ups
 //!
-//! The receiver's waker lives beside the stage, under the same lock. A poll
-//! that finds no value stores its waker (replacing one from an earlier poll
-//! unless `will_wake` says it is the same) *in the same critical section* in
-//! which it saw no value; a completion takes the waker *in the same critical
-//! section* in which it stores the value. The lock orders the two, so either
-//! the poll sees the value, or the completion sees the waker: no lost
-//! wake-up. Only the one transition out of `Pending`/`Running` takes the
-//! waker, so it is woken exactly once, and it is woken after the lock is
-//! released (a waker may run arbitrary executor code, even poll the receiver
-//! again on this very thread).
+//! The receiver's waker lives beside the stage, under the same lock. A
+//! completion takes the waker *in the same critical section* in which it
+//! stores the value. A poll looks twice:
+//!
+//! 1. Under the lock: the value is there (take it), or a stored waker
+//!    `will_wake` the same task (nothing to store: done). Otherwise it
+//!    releases the lock and clones its waker: `clone` is user code, which
+//!    may panic or even look at this handle, so it must not run under the
+//!    lock (a panic there would poison it; a look would deadlock).
+//! 2. Under the lock again: the value is there (a completion landed while it
+//!    cloned: take it, and drop the clone after unlocking), or it stores the
+//!    clone (dropping the one from an earlier poll after unlocking) *in the
+//!    same critical section* in which it saw no value.
+//!
+//! Either look that returns `Pending` saw no value and left a waker for this
+//! task stored, in one critical section. The lock orders that section and
+//! the completion's, so either the poll sees the value, or the completion
+//! sees the waker: no lost wake-up. Only the one transition out of
+//! `Pending`/`Running` takes the waker, so it is woken exactly once, and it
+//! is woken after the lock is released (a waker may run arbitrary executor
+//! code, even poll the receiver again on this very thread).
 //!
 //! # Why a mutex
 //!
@@ -56,7 +67,8 @@
 //! uncontended lock per operation (a handful per job) costs tens of
 //! nanoseconds against the microseconds a job hand-off costs, and keeps the
 //! protocol small enough to check by reading it. No lock is held while user
-//! code runs: not the closure, not a waker, not a `Drop` of a value or waker.
+//! code runs: not the closure, not a waker's `clone`, `wake` or `drop`, not
+//! the `Drop` of a value or of a panic payload.
 
 use std::fmt;
 use std::future::Future;
@@ -93,6 +105,19 @@ enum Stage<T> {
     Running,
     Done(Outcome<T>),
     Taken,
+}
+
+impl<T> Slot<T> {
+    /// `Done` becomes `Taken`, giving the outcome; any other stage stays.
+    fn take_done(&mut self) -> Option<Outcome<T>> {
+        match std::mem::replace(&mut self.stage, Stage::Taken) {
+            Stage::Done(value) => Some(value),
+            stage => {
+                self.stage = stage;
+                None
+            }
+        }
+    }
 }
 
 /// Creates the completion for the job `id`.
@@ -251,24 +276,35 @@ impl<T> Future for Receiver<T> {
     type Output = Outcome<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome<T>> {
+        // First look: the value, or a stored waker that wakes this same task.
         let mut slot = lock(&self.inner.slot);
-        match std::mem::replace(&mut slot.stage, Stage::Taken) {
-            Stage::Done(value) => Poll::Ready(value),
-            Stage::Taken => {
-                drop(slot);
-                panic!("`BlockingHandle` polled after it returned `Poll::Ready`")
-            }
-            stage @ (Stage::Pending | Stage::Running) => {
-                slot.stage = stage;
-                let old = match &slot.waker {
-                    Some(w) if w.will_wake(cx.waker()) => None,
-                    _ => slot.waker.replace(cx.waker().clone()),
-                };
-                drop(slot);
-                drop(old);
-                Poll::Pending
-            }
+        if let Some(value) = slot.take_done() {
+            return Poll::Ready(value);
         }
+        if matches!(slot.stage, Stage::Taken) {
+            drop(slot);
+            panic!("`BlockingHandle` polled after it returned `Poll::Ready`")
+        }
+        // `will_wake` compares pointers; it runs no waker code.
+        if slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
+        }
+        drop(slot);
+        // A waker's `clone` is user code: it runs with the lock released.
+        let waker = cx.waker().clone();
+        // Second look, in the critical section that stores the waker. While
+        // this receiver lives only its own poll leaves `Done`, so the stage
+        // is `Pending`, `Running` or (completed in between) `Done`.
+        let mut slot = lock(&self.inner.slot);
+        if let Some(value) = slot.take_done() {
+            drop(slot);
+            drop(waker);
+            return Poll::Ready(value);
+        }
+        let old = slot.waker.replace(waker);
+        drop(slot);
+        drop(old);
+        Poll::Pending
     }
 }
 

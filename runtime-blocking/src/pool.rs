@@ -133,7 +133,11 @@ impl BlockingPool {
     /// [`is_cancelled()`](crate::JoinError::is_cancelled)), lets running jobs
     /// finish, and returns `true` if every thread exited within `d`, `false`
     /// if some job was still running (its thread exits when the job ends).
-    /// Called from a job on this pool, it does not wait for its own thread.
+    ///
+    /// Called from a job (or thread hook) on this pool, it waits neither for
+    /// its own thread nor for the threads of other jobs that shut this pool
+    /// down themselves (they could wait for each other forever), and `true`
+    /// means every other thread exited.
     pub fn shutdown_timeout(&self, d: Duration) -> bool {
         self.shared().begin_shutdown();
         self.shared().wait_for_exit(Some(
@@ -279,7 +283,7 @@ mod tests {
         assert!(err.is_cancelled());
         assert!(
             err.to_string()
-                .contains("on_thread_start hook panicked: setup failed once"),
+                .contains(r#"on_thread_start hook panicked with message "setup failed once""#),
             "{err}"
         );
         assert_eq!(block_on(pool.spawn(|| 5)).unwrap(), 5);

@@ -68,8 +68,22 @@
 //!
 //! Waiting for the threads uses `Threads::live`, which drops only at the very
 //! end of a thread (after `on_thread_stop`), on the `exited` condition
-//! variable. A pool thread that shuts its own pool down does not wait for
-//! itself.
+//! variable. A caller from outside the pool waits for `live == 0`.
+//!
+//! A pool thread that shuts its own pool down (from a job or a hook) is a
+//! *self-shutdown*. It must not wait for itself (it would wait forever), nor
+//! for another self-shutdown, which may be waiting for it in turn (two jobs
+//! that both shut their pool down would deadlock). So a thread that calls
+//! `wait_for_exit` on its own pool counts itself once in
+//! `Threads::self_shut`, and stays counted until it exits (its
+//! `exit_live`); a self-shutdown waits only for `live - self_shut == 0`: the
+//! threads that never shut the pool down themselves, and so never wait in
+//! `wait_for_exit`. Nobody waits for an outside caller either, so these
+//! waits cannot form a cycle, not even when a job, after its own shutdown
+//! returned, waits for another job that shuts the pool down later. Joining
+//! the count can complete another self-shutdown's wait, so it notifies
+//! `exited`; `exit_live` notifies whenever `live <= self_shut`, which covers
+//! both kinds of waiter.
 //!
 //! # Failing to start a thread
 //!
@@ -90,7 +104,6 @@
 //! * `queue`: spawners push; awake threads and drainers pop.
 //! * `config`: immutable after build.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use crate::job::{BoxJob, Task};
@@ -134,6 +147,10 @@ pub(crate) struct Threads {
     /// Wake tokens handed out and not yet picked up. The thread that picks
     /// one up was already counted awake by the one who handed it out.
     tokens: usize,
+    /// Live threads that have called [`Shared::wait_for_exit`] on their own
+    /// pool (self-shutdowns; see "Shutdown" in the module docs). Each is
+    /// counted once, and uncounted with `live` when it exits: `<= live`.
+    self_shut: usize,
 }
 
 /// What a thread should do after [`Shared::sleep`].
@@ -246,17 +263,18 @@ impl Shared {
         }
         let shared = Arc::clone(this);
         if let Err(e) = builder.spawn(move || crate::worker::run(shared)) {
-            this.start_failed(&format!("could not start a blocking thread: {e}"));
+            this.start_failed(&format!("could not start a blocking thread: {e}"), false);
         }
     }
 
     /// A thread counted in `num_threads`, `live` and `awake` will never serve
-    /// the queue (the OS refused it, or its start hook panicked).
-    pub(crate) fn start_failed(&self, reason: &str) {
+    /// the queue (the OS refused it, or its start hook panicked; `self_shut`
+    /// if that hook shut the pool down first).
+    pub(crate) fn start_failed(&self, reason: &str, self_shut: bool) {
         let mut t = lock(&self.threads);
         t.num_threads -= 1;
         let old = self.state.doze();
-        self.exit_live(&mut t);
+        self.exit_live(&mut t, self_shut);
         if old.is_shutdown() || old.awake() > 1 || old.queued() == 0 {
             return; // someone else awake will look, or nothing to do
         }
@@ -324,16 +342,22 @@ impl Shared {
         lock(&self.threads).live
     }
 
-    /// The very last thing a pool thread does.
-    pub(crate) fn thread_exited(&self) {
+    /// The very last thing a pool thread does; `self_shut` if it shut its
+    /// own pool down.
+    pub(crate) fn thread_exited(&self, self_shut: bool) {
         let mut t = lock(&self.threads);
-        self.exit_live(&mut t);
+        self.exit_live(&mut t, self_shut);
     }
 
-    fn exit_live(&self, t: &mut Threads) {
+    /// A thread leaves `live` (and `self_shut`, if it is counted there).
+    fn exit_live(&self, t: &mut Threads, self_shut: bool) {
         t.live -= 1;
-        // A pool thread shutting its own pool down waits for `live <= 1`.
-        if t.live <= 1 {
+        if self_shut {
+            t.self_shut -= 1;
+        }
+        // Outside waiters wait for `live == 0` (then `self_shut == 0` too),
+        // self-shutdowns for `live == self_shut`.
+        if t.live <= t.self_shut {
             self.exited.notify_all();
         }
     }
@@ -358,36 +382,29 @@ impl Shared {
         }
     }
 
-    /// Waits until every thread has exited, or `deadline`. True if they have.
+    /// Waits until every thread has exited, or `deadline`; true if they
+    /// have. Called on one of this pool's threads (a self-shutdown), waits
+    /// only for the threads that are not self-shutdowns (module docs).
     pub(crate) fn wait_for_exit(&self, deadline: Option<Instant>) -> bool {
         let this = self as *const Shared as usize;
         let own = crate::worker::current_pool() == Some(this);
-        let target = usize::from(own);
         let mut t = lock(&self.threads);
+        if own && crate::worker::mark_self_shutdown() {
+            t.self_shut += 1;
+            if t.live == t.self_shut {
+                self.exited.notify_all(); // may be all another one waits for
+            }
+        }
+        let waited_for = |t: &Threads| t.live - if own { t.self_shut } else { 0 };
         loop {
-            if t.live <= target {
+            if waited_for(&t) == 0 {
                 return true;
             }
             let timed_out;
             (t, timed_out) = wait_until(&self.exited, t, deadline);
             if timed_out {
-                return t.live <= target;
+                return waited_for(&t) == 0;
             }
         }
-    }
-
-    /// Runs a hook, containing its panic. Returns the panic message if any.
-    pub(crate) fn run_hook(hook: &Option<Hook>) -> Result<(), String> {
-        let Some(hook) = hook else { return Ok(()) };
-        catch_unwind(AssertUnwindSafe(hook)).map_err(|payload| {
-            let msg = payload
-                .downcast_ref::<&'static str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<non-string payload>".to_string());
-            // Dropping a payload can itself panic; contain that too.
-            let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
-            msg
-        })
     }
 }

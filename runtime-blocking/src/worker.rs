@@ -8,6 +8,7 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use crate::internal::{run_hook, Panicked};
 use crate::loom::{thread, thread_local, Arc, SPIN_ROUNDS};
 use crate::shared::{Shared, Sleep, SHUT_DOWN};
 
@@ -19,11 +20,29 @@ thread_local! {
     // must compile under both.
     #[allow(clippy::missing_const_for_thread_local)]
     static CURRENT_POOL: Cell<usize> = Cell::new(0);
+
+    /// This pool thread has shut its own pool down (it is counted in
+    /// `Threads::self_shut`; see "Shutdown" in `shared.rs`).
+    #[allow(clippy::missing_const_for_thread_local)]
+    static SELF_SHUT: Cell<bool> = Cell::new(false);
 }
 
 /// The pool the calling thread serves, if it is a pool thread.
 pub(crate) fn current_pool() -> Option<usize> {
     CURRENT_POOL.try_with(Cell::get).ok().filter(|&p| p != 0)
+}
+
+/// Marks the calling pool thread as one that shut its own pool down. True
+/// the first time: then the caller counts it in `Threads::self_shut`.
+pub(crate) fn mark_self_shutdown() -> bool {
+    !SELF_SHUT.with(|c| c.replace(true))
+}
+
+/// The thread stops serving its pool: clears both marks. True if it was
+/// counted as a self-shutdown (then it is uncounted as it leaves `live`).
+fn leave_pool() -> bool {
+    CURRENT_POOL.with(|c| c.set(0));
+    SELF_SHUT.with(|c| c.replace(false))
 }
 
 /// The body of a pool thread. On entry it is counted in `num_threads`, `live`
@@ -33,16 +52,17 @@ pub(crate) fn run(shared: Arc<Shared>) {
     // A panicking start hook means this thread is not fit to run jobs (the
     // user's per-thread setup did not happen): it counts as a failed start.
     // The default panic hook has already printed the panic.
-    if let Err(msg) = Shared::run_hook(&shared.config.on_thread_start) {
-        CURRENT_POOL.with(|c| c.set(0));
+    if let Err(msg) = run_hook(shared.config.on_thread_start.as_deref()) {
+        let self_shut = leave_pool();
         // Uncounts this thread everywhere, `live` included.
-        shared.start_failed(&format!("the on_thread_start hook panicked: {msg}"));
+        let what = Panicked(msg.as_deref());
+        shared.start_failed(&format!("the on_thread_start hook {what}"), self_shut);
         return;
     }
     serve(&shared);
-    let _ = Shared::run_hook(&shared.config.on_thread_stop);
-    CURRENT_POOL.with(|c| c.set(0));
-    shared.thread_exited();
+    let _ = run_hook(shared.config.on_thread_stop.as_deref());
+    let self_shut = leave_pool();
+    shared.thread_exited(self_shut);
 }
 
 /// Runs jobs until keep-alive or shutdown says to leave. Returns with this

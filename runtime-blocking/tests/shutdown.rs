@@ -128,3 +128,65 @@ fn idle_threads_exit_on_shutdown_and_run_their_stop_hook() {
     assert_eq!(stops.load(SeqCst), threads);
     assert_eq!(pool.num_threads(), 0);
 }
+
+/// Runs `f` on its own thread; fails the test instead of hanging if it has
+/// not finished after `secs` seconds.
+fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || tx.send(f()));
+    rx.recv_timeout(Duration::from_secs(secs))
+        .unwrap_or_else(|e| panic!("hung ({e:?}): not finished after {secs} s"))
+}
+
+#[test]
+fn two_jobs_shutting_their_own_pool_down_do_not_wait_for_each_other() {
+    let pool = BlockingPool::new(2);
+    // Both jobs are running before either shuts the pool down.
+    let both = Arc::new(std::sync::Barrier::new(2));
+    let (p, b) = (pool.clone(), both.clone());
+    let a = pool.spawn(move || {
+        b.wait();
+        p.shutdown();
+    });
+    let (p, b) = (pool.clone(), both);
+    let c = pool.spawn(move || {
+        b.wait();
+        p.shutdown_timeout(Duration::from_secs(3600))
+    });
+    let (a, c) = within(30, move || (block_on(a), block_on(c)));
+    a.unwrap();
+    assert!(
+        c.unwrap(),
+        "no thread but the two self-shutdowns was running"
+    );
+    assert!(pool.shutdown_timeout(Duration::from_secs(60)));
+    assert_eq!(pool.num_threads(), 0);
+}
+
+#[test]
+fn a_job_may_wait_for_another_after_its_own_shutdown_returned() {
+    let pool = BlockingPool::new(2);
+    let both = Arc::new(std::sync::Barrier::new(2));
+    let (tx, rx) = mpsc::channel::<()>();
+    let (p, b) = (pool.clone(), both.clone());
+    let first = pool.spawn(move || {
+        b.wait();
+        p.shutdown();
+        tx.send(()).unwrap();
+    });
+    let (p, b) = (pool.clone(), both);
+    let second = pool.spawn(move || {
+        b.wait();
+        // Usually `first` is waiting in its shutdown by now (either order
+        // must work): this shutdown must not make it wait for this job,
+        // which waits for `first`.
+        std::thread::sleep(Duration::from_millis(50));
+        p.shutdown();
+        rx.recv().unwrap();
+    });
+    let (first, second) = within(30, move || (block_on(first), block_on(second)));
+    first.unwrap();
+    second.unwrap();
+    assert!(pool.shutdown_timeout(Duration::from_secs(60)));
+    assert_eq!(pool.num_threads(), 0);
+}

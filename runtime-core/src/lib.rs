@@ -8,6 +8,16 @@
 //! budget (`coop.rs`) and `catch_unwind`; a wake re-queues it; completion
 //! stores the output and wakes the [`task::JoinHandle`], which
 //! hands it to the awaiting code.
+//!
+//! Crate map: `runtime/` (the [`Runtime`], its [`Builder`], [`Handle`] and
+//! metrics), `scheduler/` (the two flavors, run queues, parking), `task/`
+//! (the task cell, join handles, combinators), `time/` (the timer wheel,
+//! sleeps, timeouts), `coop.rs` (the cooperative budget), `context.rs` (the
+//! per-thread current runtime), `loom.rs` (the door to synchronization
+//! primitives). The blocking pool is the `runtime-blocking` crate, and so
+//! are [`task::Id`] and [`task::JoinError`]: defined in
+//! `runtime-blocking/src/error.rs` and re-exported by [`task`], so a failed
+//! task and a failed blocking job are one type.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 

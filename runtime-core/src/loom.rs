@@ -3,6 +3,17 @@
 //! Every atomic, `UnsafeCell`, `Mutex`, `Condvar`, thread spawn and thread-local
 //! in this crate comes through here: `std` normally, `loom` under `--cfg loom`,
 //! so the model checker sees every access the protocols make.
+//!
+//! # Poisoned locks
+//!
+//! One policy for both crates' shims (`runtime-blocking/src/loom.rs` says the
+//! same): **locking a poisoned lock panics**, which this crate spells
+//! `.lock().unwrap()`. No user code runs under a runtime lock (not a future,
+//! hook, waker `clone`/`wake`/`drop`, nor the drop of an output), so a lock is
+//! poisoned only if the runtime's own code panicked half-way through an
+//! update. Its data can no longer be trusted (unsafe code relies on some of
+//! it: the task registry's slots hold counted task references), so nobody
+//! carries on with it. loom's mutexes never poison.
 
 #[cfg(not(loom))]
 mod imp {

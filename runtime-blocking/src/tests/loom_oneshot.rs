@@ -44,7 +44,9 @@ fn loom_send_vs_receiver_drop() {
 }
 
 /// Bug caught: a lost wake-up (the receiver registers its waker just after the
-/// sender looked for one, and nobody ever wakes it), or a double wake.
+/// sender looked for one, and nobody ever wakes it), or a double wake. The
+/// send may land between the poll's two looks (while it clones its waker
+/// outside the lock): then the second look must return the value.
 #[test]
 fn loom_send_vs_waker_registration() {
     loom::model(|| {

@@ -2,7 +2,7 @@
 
 use super::wait;
 use crate::job::{Job, Task};
-use crate::loom::{thread, Arc, AtomicU64, Ordering::SeqCst};
+use crate::loom::{thread, Arc, AtomicU64, Condvar, Mutex, Ordering::SeqCst};
 use crate::oneshot::channel;
 use crate::{BlockingPool, Id};
 
@@ -136,4 +136,55 @@ fn loom_blocked_job_hands_off_to_a_second_thread() {
         pool.shutdown();
         assert_eq!(pool.num_threads(), 0);
     });
+}
+
+/// Bugs caught: a self-shutdown waiting for another self-shutdown. Two jobs,
+/// both running, shut their own pool down, and then `b` waits for `a` to get
+/// past its shutdown. A deadlock (loom reports it) if either shutdown waits
+/// for the other's thread: while it waits in its own shutdown (two jobs
+/// waiting for each other), or after its shutdown returned (`b` waits for
+/// `a`, which must not wait for `b`), or if `a`'s wait misses the moment `b`
+/// joins the self-shutdowns (nobody else would wake it).
+#[test]
+fn loom_two_jobs_shut_their_own_pool_down() {
+    loom::model(|| {
+        let pool = BlockingPool::new(2);
+        let started = Arc::new(Count::default());
+        let a_done = Arc::new(Count::default());
+        let (p, s, d) = (pool.clone(), started.clone(), a_done.clone());
+        let a = pool.spawn(move || {
+            s.add_and_wait_for(2);
+            p.shutdown();
+            d.add_and_wait_for(1);
+        });
+        let (p, s, d) = (pool.clone(), started, a_done);
+        let b = pool.spawn(move || {
+            s.add_and_wait_for(2);
+            p.shutdown();
+            d.wait_for(1);
+        });
+        wait(a).unwrap();
+        wait(b).unwrap();
+        pool.shutdown();
+        assert_eq!(pool.num_threads(), 0);
+    });
+}
+
+/// A counter threads can block on (loom cannot explore spin loops).
+#[derive(Default)]
+struct Count(Mutex<u64>, Condvar);
+
+impl Count {
+    fn add_and_wait_for(&self, n: u64) {
+        *self.0.lock().unwrap() += 1;
+        self.1.notify_all();
+        self.wait_for(n);
+    }
+
+    fn wait_for(&self, n: u64) {
+        let mut count = self.0.lock().unwrap();
+        while *count < n {
+            count = self.1.wait(count).unwrap();
+        }
+    }
 }

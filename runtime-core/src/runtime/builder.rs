@@ -243,11 +243,13 @@ impl Builder {
 /// Runs a thread hook; a panic in it is reported and contained, so the worker
 /// still serves (or still exits cleanly).
 fn run_hook(hook: Option<&Callback>, which: &str) {
-    if let Some(f) = hook {
-        if let Err(panic) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f())) {
-            let msg = crate::task::panic_message(&*panic);
-            tracing::error!(hook = which, panic = %msg, "a runtime thread hook panicked; the thread carries on");
-        }
+    use runtime_blocking::internal::{self, Panicked};
+    if let Err(msg) = internal::run_hook(hook.map(|f| &**f)) {
+        let what = Panicked(msg.as_deref());
+        tracing::error!(
+            hook = which,
+            "a runtime thread hook {what}; the thread carries on"
+        );
     }
 }
 

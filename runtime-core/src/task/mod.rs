@@ -25,6 +25,10 @@
 //! Cancellation (`abort`, runtime shutdown) sets `CANCELLED`; whoever holds
 //! `RUNNING` next drops the future instead of polling it, so the future is
 //! dropped exactly once, on whichever thread owned it.
+//!
+//! [`Id`] and [`JoinError`] are not defined here: they live in the
+//! `runtime-blocking` crate (`runtime-blocking/src/error.rs`), shared with
+//! blocking jobs, and `error.rs` re-exports them.
 
 mod builder;
 mod combinators;
@@ -112,15 +116,6 @@ pub(crate) fn report_unhandled_panic(task: &Header, error: &JoinError) {
         "{error}, and nobody will see it: its JoinHandle was dropped \
          (asyncio: \"Task exception was never retrieved\")",
     );
-}
-
-/// The text of a panic payload, for reports.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&'static str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "<non-string panic payload>".to_string())
 }
 
 /// What a task knows about itself for `all_tasks` and reports.
