@@ -24,10 +24,11 @@ pub(crate) fn wake(waker: Waker, by: &str) {
 }
 
 fn report(by: &str, panic: &(dyn std::any::Any + Send)) {
+    use runtime_blocking::internal::{panic_message, Panicked};
     tracing::error!(
-        panic = %crate::task::panic_message(panic),
-        "a waker panicked when woken by {by}; the runtime carries on, and the task \
-         that owns the waker misses this wake-up",
+        "a waker woken by {by} {}; the runtime carries on, and the task that owns \
+         the waker misses this wake-up",
+        Panicked(panic_message(panic)),
     );
 }
 
