@@ -3,25 +3,32 @@
 mod common;
 use common::*;
 use runtime::task::{self, JoinSet};
-use runtime_core::time::sleep;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use std::time::Duration;
 
 both_flavors!(join_next_returns_tasks_in_completion_order, |rt| {
+    // The test decides when each task completes (one at a time), so the
+    // order is the same on any number of workers: sleeps 100 ms apart
+    // could fire in one batch on a loaded machine and finish in either
+    // order on two workers.
     let order = rt.block_on(async {
         let mut set = JoinSet::new();
+        let mut release = std::collections::HashMap::new();
         for n in [300u64, 100, 200] {
+            let (tx, rx) = futures::channel::oneshot::channel::<()>();
+            release.insert(n, tx);
             set.spawn(async move {
-                sleep(Duration::from_millis(n)).await;
+                rx.await.unwrap();
                 n
             });
         }
         assert_eq!(set.len(), 3);
         let mut order = Vec::new();
-        while let Some(res) = set.join_next().await {
-            order.push(res.unwrap());
+        for n in [100, 200, 300] {
+            release.remove(&n).unwrap().send(()).unwrap();
+            order.push(set.join_next().await.unwrap().unwrap());
         }
+        assert!(set.join_next().await.is_none());
         assert!(set.is_empty());
         order
     });
