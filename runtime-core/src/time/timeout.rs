@@ -1,4 +1,5 @@
 use super::{sleep_until, Instant, Sleep};
+use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -35,10 +36,13 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     }
 }
 
-/// The future of [`timeout`]: `Ok(output)` or `Err(Elapsed)`.
-pub struct Timeout<F> {
-    future: F,
-    sleep: Sleep,
+pin_project! {
+    /// The future of [`timeout`]: `Ok(output)` or `Err(Elapsed)`.
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        sleep: Sleep,
+    }
 }
 
 impl<F> Timeout<F> {
@@ -57,17 +61,11 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: `future` is structurally pinned (never moved out while
-        // pinned; `into_inner` takes `self` by value, which requires `Unpin`
-        // or an unpinned value); `sleep` is `Unpin` and not pinned.
-        let (future, sleep) = unsafe {
-            let this = self.get_unchecked_mut();
-            (Pin::new_unchecked(&mut this.future), &mut this.sleep)
-        };
-        if let Poll::Ready(v) = future.poll(cx) {
+        let this = self.project();
+        if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(sleep).poll(cx) {
+        match Pin::new(this.sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
         }
