@@ -2,9 +2,8 @@
 //! slot spans 64^l ms, so the wheel covers 64^6 ms ≈ 2.2 years; later
 //! deadlines are clamped).
 //!
-//! Entries live in a slab (`Vec<Entry>` + free list) and each slot is a
-//! doubly linked list threaded through slab indices, so insert and remove are
-//! O(1); a per-level `occupied` bitmask finds the next non-empty slot with
+//! Entries live in a [`Slab`] and each slot is a doubly linked list threaded
+//! through slab keys, so insert and remove are O(1); a per-level `occupied` bitmask finds the next non-empty slot with
 //! one rotate + `trailing_zeros`. An entry sits at the level of the highest
 //! base-64 digit in which its deadline differs from `elapsed`; when time
 //! reaches a higher-level slot, its entries cascade down to finer levels or
@@ -12,11 +11,12 @@
 //!
 //! Pure data structure: no locking, no clock. The driver owns it behind a mutex.
 
+use slab::Slab;
 use std::task::Waker;
 
 const LEVELS: usize = 6;
 const SLOTS: usize = 64;
-const NIL: u32 = u32::MAX;
+const NIL: Key = Key::MAX;
 /// The last tick the wheel can represent.
 pub(crate) const MAX_TICK: u64 = (1 << (6 * LEVELS)) - 1;
 
@@ -26,8 +26,6 @@ enum Where {
     Queued { level: u8, slot: u8 },
     /// Its deadline passed; waiting for its `Sleep` to notice.
     Fired,
-    /// On the free list.
-    Free,
 }
 
 #[derive(Debug)]
@@ -35,13 +33,13 @@ struct Entry {
     deadline: u64,
     waker: Option<Waker>,
     at: Where,
-    prev: u32,
-    next: u32,
+    prev: Key,
+    next: Key,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    head: u32,
+    head: Key,
 }
 
 #[derive(Debug)]
@@ -55,14 +53,13 @@ pub(crate) struct Wheel {
     /// Ticks processed so far: every entry with `deadline <= elapsed` fired.
     elapsed: u64,
     levels: [Level; LEVELS],
-    entries: Vec<Entry>,
-    free: Vec<u32>,
+    entries: Slab<Entry>,
     /// Entries queued in the wheel (not fired, not free).
     queued: usize,
 }
 
 /// The slab key of an entry, owned by exactly one `Sleep`.
-pub(crate) type Key = u32;
+pub(crate) type Key = usize;
 
 impl Wheel {
     pub(crate) fn new() -> Wheel {
@@ -72,8 +69,7 @@ impl Wheel {
                 occupied: 0,
                 slots: [Slot { head: NIL }; SLOTS],
             }),
-            entries: Vec::new(),
-            free: Vec::new(),
+            entries: Slab::new(),
             queued: 0,
         }
     }
@@ -91,7 +87,7 @@ impl Wheel {
     /// Allocated entries (queued or fired but not yet released).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn allocated(&self) -> usize {
-        self.entries.len() - self.free.len()
+        self.entries.len()
     }
 
     /// Adds a timer. Returns its key, and whether it is already due (then it
@@ -105,18 +101,9 @@ impl Wheel {
             prev: NIL,
             next: NIL,
         };
-        let key = match self.free.pop() {
-            Some(k) => {
-                self.entries[k as usize] = entry;
-                k
-            }
-            None => {
-                self.entries.push(entry);
-                u32::try_from(self.entries.len() - 1).expect("more than 4 billion timers")
-            }
-        };
+        let key = self.entries.insert(entry);
         if deadline <= self.elapsed {
-            self.entries[key as usize].waker = None;
+            self.entries[key].waker = None;
             return (key, true);
         }
         self.link(key);
@@ -125,12 +112,12 @@ impl Wheel {
 
     /// True once the entry's deadline was processed.
     pub(crate) fn is_fired(&self, key: Key) -> bool {
-        matches!(self.entries[key as usize].at, Where::Fired)
+        matches!(self.entries[key].at, Where::Fired)
     }
 
     /// Replaces the waker of a queued entry.
     pub(crate) fn set_waker(&mut self, key: Key, waker: &Waker) {
-        let slot = &mut self.entries[key as usize].waker;
+        let slot = &mut self.entries[key].waker;
         match slot {
             Some(w) if w.will_wake(waker) => {}
             _ => *slot = Some(waker.clone()),
@@ -139,18 +126,13 @@ impl Wheel {
 
     /// Frees an entry (its `Sleep` completed or was dropped).
     pub(crate) fn remove(&mut self, key: Key) {
-        if let Where::Queued { .. } = self.entries[key as usize].at {
+        if let Where::Queued { .. } = self.entries[key].at {
             self.unlink(key);
         }
-        let e = &mut self.entries[key as usize];
-        debug_assert!(!matches!(e.at, Where::Free), "timer entry freed twice");
-        e.at = Where::Free;
-        e.waker = None;
-        self.free.push(key);
-        if self.free.len() == self.entries.len() {
+        self.entries.remove(key);
+        if self.entries.is_empty() {
             // Nothing allocated: give the memory back.
-            self.entries = Vec::new();
-            self.free = Vec::new();
+            self.entries = Slab::new();
         }
     }
 
@@ -196,9 +178,9 @@ impl Wheel {
             self.levels[l].slots[slot].head = NIL;
             self.levels[l].occupied &= !(1 << slot);
             while key != NIL {
-                let next = self.entries[key as usize].next;
+                let next = self.entries[key].next;
                 self.queued -= 1;
-                let e = &mut self.entries[key as usize];
+                let e = &mut self.entries[key];
                 if e.deadline <= self.elapsed {
                     e.at = Where::Fired;
                     wakers.extend(e.waker.take());
@@ -218,14 +200,14 @@ impl Wheel {
     }
 
     fn link(&mut self, key: Key) {
-        let deadline = self.entries[key as usize].deadline;
+        let deadline = self.entries[key].deadline;
         let l = self.level_for(deadline);
         let slot = ((deadline >> (6 * l)) % SLOTS as u64) as usize;
         let head = self.levels[l].slots[slot].head;
         if head != NIL {
-            self.entries[head as usize].prev = key;
+            self.entries[head].prev = key;
         }
-        let e = &mut self.entries[key as usize];
+        let e = &mut self.entries[key];
         e.prev = NIL;
         e.next = head;
         e.at = Where::Queued {
@@ -238,7 +220,7 @@ impl Wheel {
     }
 
     fn unlink(&mut self, key: Key) {
-        let (prev, next, l, slot) = match self.entries[key as usize] {
+        let (prev, next, l, slot) = match self.entries[key] {
             Entry {
                 prev,
                 next,
@@ -253,13 +235,13 @@ impl Wheel {
                 self.levels[l].occupied &= !(1 << slot);
             }
         } else {
-            self.entries[prev as usize].next = next;
+            self.entries[prev].next = next;
         }
         if next != NIL {
-            self.entries[next as usize].prev = prev;
+            self.entries[next].prev = prev;
         }
         self.queued -= 1;
-        self.entries[key as usize].at = Where::Fired;
+        self.entries[key].at = Where::Fired;
     }
 }
 
