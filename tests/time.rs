@@ -252,3 +252,73 @@ fn sleep_outside_a_runtime_panics_when_polled_not_when_created() {
     let msg = err.downcast_ref::<String>().unwrap();
     assert!(msg.contains("needs a runtime"), "{msg}");
 }
+
+/// Hand-made wakers whose `clone` or `drop` panics: user code the timer
+/// driver calls when it stores or discards a task's waker.
+mod bad_waker {
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    fn noop(_: *const ()) {}
+    fn panic_on_clone(_: *const ()) -> RawWaker {
+        panic!("this waker's clone panics")
+    }
+    fn clone_into_panic_on_drop(_: *const ()) -> RawWaker {
+        RawWaker::new(std::ptr::null(), &PANICS_ON_DROP)
+    }
+    fn panic_on_drop(_: *const ()) {
+        if !std::thread::panicking() {
+            panic!("this waker's drop panics")
+        }
+    }
+
+    static PANICS_ON_CLONE: RawWakerVTable = RawWakerVTable::new(panic_on_clone, noop, noop, noop);
+    /// Clones fine, but the clone panics when dropped.
+    static CLONES_PANIC_ON_DROP: RawWakerVTable =
+        RawWakerVTable::new(clone_into_panic_on_drop, noop, noop, noop);
+    static PANICS_ON_DROP: RawWakerVTable =
+        RawWakerVTable::new(clone_into_panic_on_drop, noop, noop, panic_on_drop);
+
+    pub fn clone_panics() -> Waker {
+        // SAFETY: the vtable's functions ignore the (null) data pointer and
+        // never touch memory, so every RawWaker contract holds trivially.
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &PANICS_ON_CLONE)) }
+    }
+
+    pub fn clones_panic_on_drop() -> Waker {
+        // SAFETY: as above.
+        unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &CLONES_PANIC_ON_DROP)) }
+    }
+}
+
+both_flavors!(
+    a_waker_that_panics_in_clone_or_drop_does_not_break_timers,
+    |rt| {
+        use std::panic::{catch_unwind, AssertUnwindSafe};
+        use std::task::{Context, Poll};
+        rt.block_on(async {
+            // Its first poll stores a clone of the waker in the timer wheel.
+            let mut s = Box::pin(time::sleep(Duration::from_secs(3600)));
+            let waker = bad_waker::clone_panics();
+            let polled = catch_unwind(AssertUnwindSafe(|| {
+                s.as_mut().poll(&mut Context::from_waker(&waker))
+            }));
+            assert!(polled.is_err(), "the clone's panic reaches the poller");
+            drop(s);
+
+            // The wheel keeps a clone that panics when the timer drops it.
+            let mut s = Box::pin(time::sleep(Duration::from_secs(3600)));
+            let waker = bad_waker::clones_panic_on_drop();
+            let polled = s.as_mut().poll(&mut Context::from_waker(&waker));
+            assert_eq!(polled, Poll::Pending);
+            let dropped = catch_unwind(AssertUnwindSafe(move || drop(s)));
+            assert!(dropped.is_err(), "the drop's panic reaches the dropper");
+
+            // Later timers still work.
+            time::sleep(MS).await;
+            time::timeout(MS, std::future::pending::<()>())
+                .await
+                .unwrap_err();
+        });
+        assert_eq!(rt.handle().metrics().num_timers(), 0);
+    }
+);

@@ -20,6 +20,12 @@
 //! wheel lock after it (it re-reads the wheel when choosing its timeout), or
 //! is woken by that notify — so a timer inserted while every worker sleeps
 //! still fires on time, and a burst of inserts wakes at most one worker.
+//!
+//! No user code runs under the wheel lock: a task's waker is cloned before
+//! the lock is taken, and every waker the wheel gives up (replaced, removed,
+//! fired) is dropped or woken after it is released. So a waker whose
+//! `clone`, `wake` or `drop` panics cannot poison the lock, and one that
+//! blocks cannot stall the other threads' timers.
 
 use super::clock::Clock;
 use super::wheel::{Key, Wheel, MAX_TICK};
@@ -94,18 +100,25 @@ impl Driver {
     /// Registers a timer. `None` if it is already due (nothing to keep).
     pub(crate) fn insert(&self, deadline: Instant, waker: &Waker) -> (Option<Key>, Unpark) {
         let tick = self.deadline_tick(deadline);
+        // Cloned before the lock (and dropped after it, if not kept): a
+        // waker's clone and drop are user code, which may panic or block.
+        let waker = waker.clone();
         let mut inner = self.inner.lock().unwrap();
         // Already due by the clock (the wheel itself may lag behind it until
         // someone fires timers): complete at once, store nothing.
-        let now = self.now_tick();
-        if tick <= now {
-            return (None, Unpark::Nobody);
-        }
-        let (key, due) = inner.wheel.insert(tick, waker.clone());
-        if due {
-            inner.wheel.remove(key);
-            return (None, Unpark::Nobody);
-        }
+        let inserted = if tick <= self.now_tick() {
+            Err(waker)
+        } else {
+            inner.wheel.insert(tick, waker)
+        };
+        let key = match inserted {
+            Ok(key) => key,
+            Err(waker) => {
+                drop(inner);
+                drop(waker);
+                return (None, Unpark::Nobody);
+            }
+        };
         let unpark = match inner.owner {
             Some((worker, until)) if tick < until => Unpark::Owner(worker),
             Some(_) => Unpark::Nobody,
@@ -118,25 +131,43 @@ impl Driver {
 
     /// True if the timer fired; otherwise its waker is updated.
     pub(crate) fn poll(&self, key: Key, waker: &Waker) -> bool {
-        let mut inner = self.inner.lock().unwrap();
-        if inner.wheel.is_fired(key) {
-            return true;
-        }
-        // Late: fire what is due ourselves rather than wait for a worker.
-        if self.next_wake.load(Relaxed) <= self.now_tick() {
-            drop(inner);
-            self.fire_due();
-            inner = self.inner.lock().unwrap();
+        {
+            let mut inner = self.inner.lock().unwrap();
             if inner.wheel.is_fired(key) {
                 return true;
             }
+            // Late: fire what is due ourselves rather than wait for a worker.
+            if self.next_wake.load(Relaxed) <= self.now_tick() {
+                drop(inner);
+                self.fire_due();
+                inner = self.inner.lock().unwrap();
+                if inner.wheel.is_fired(key) {
+                    return true;
+                }
+            }
+            if inner.wheel.will_wake(key, waker) {
+                return false;
+            }
         }
-        inner.wheel.set_waker(key, waker);
-        false
+        // A new waker (the task moved, or another task polls): clone it, and
+        // drop the old one, with no lock held — both are user code.
+        let waker = waker.clone();
+        let mut inner = self.inner.lock().unwrap();
+        let (fired, old) = if inner.wheel.is_fired(key) {
+            // Fired meanwhile: keep nothing.
+            (true, Some(waker))
+        } else {
+            (false, inner.wheel.set_waker(key, waker))
+        };
+        drop(inner);
+        drop(old);
+        fired
     }
 
     pub(crate) fn remove(&self, key: Key) {
-        self.inner.lock().unwrap().wheel.remove(key);
+        let waker = self.inner.lock().unwrap().wheel.remove(key);
+        // Outside the lock: a waker's drop is user code.
+        drop(waker);
     }
 
     /// Cheap check: is any timer due? (No lock; a clock read only if one is
@@ -146,8 +177,8 @@ impl Driver {
         next != u64::MAX && next <= self.now_tick()
     }
 
-    /// Fires every due timer, waking their tasks outside the lock. Returns
-    /// how many fired.
+    /// Fires every due timer, waking their tasks outside the lock (a wake
+    /// is user code). Returns how many fired.
     pub(crate) fn fire_due(&self) -> usize {
         let mut wakers = Vec::new();
         {

@@ -90,24 +90,23 @@ impl Wheel {
         self.entries.len()
     }
 
-    /// Adds a timer. Returns its key, and whether it is already due (then it
-    /// is created fired and the caller completes at once).
-    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> (Key, bool) {
+    /// Adds a timer and returns its key; or, if it is already due, stores
+    /// nothing and gives the waker back (the caller completes at once, and
+    /// drops the waker once it holds no lock).
+    pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Result<Key, Waker> {
         let deadline = deadline.min(MAX_TICK);
-        let entry = Entry {
+        if deadline <= self.elapsed {
+            return Err(waker);
+        }
+        let key = self.entries.insert(Entry {
             deadline,
             waker: Some(waker),
             at: Where::Fired,
             prev: NIL,
             next: NIL,
-        };
-        let key = self.entries.insert(entry);
-        if deadline <= self.elapsed {
-            self.entries[key].waker = None;
-            return (key, true);
-        }
+        });
         self.link(key);
-        (key, false)
+        Ok(key)
     }
 
     /// True once the entry's deadline was processed.
@@ -115,25 +114,31 @@ impl Wheel {
         matches!(self.entries[key].at, Where::Fired)
     }
 
-    /// Replaces the waker of a queued entry.
-    pub(crate) fn set_waker(&mut self, key: Key, waker: &Waker) {
-        let slot = &mut self.entries[key].waker;
-        match slot {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
-        }
+    /// True if the entry's stored waker would wake the same task as
+    /// `waker` (a pointer comparison: no user code runs).
+    pub(crate) fn will_wake(&self, key: Key, waker: &Waker) -> bool {
+        matches!(&self.entries[key].waker, Some(w) if w.will_wake(waker))
     }
 
-    /// Frees an entry (its `Sleep` completed or was dropped).
-    pub(crate) fn remove(&mut self, key: Key) {
+    /// Replaces the waker of a queued entry; returns the old one for the
+    /// caller to drop once it holds no lock.
+    pub(crate) fn set_waker(&mut self, key: Key, waker: Waker) -> Option<Waker> {
+        self.entries[key].waker.replace(waker)
+    }
+
+    /// Frees an entry (its `Sleep` completed or was dropped). Returns its
+    /// waker, if it still has one, for the caller to drop once it holds no
+    /// lock.
+    pub(crate) fn remove(&mut self, key: Key) -> Option<Waker> {
         if let Where::Queued { .. } = self.entries[key].at {
             self.unlink(key);
         }
-        self.entries.remove(key);
+        let entry = self.entries.remove(key);
         if self.entries.is_empty() {
             // Nothing allocated: give the memory back.
             self.entries = Slab::new();
         }
+        entry.waker
     }
 
     /// The earliest tick at which something in the wheel is due (a fire or a
@@ -254,7 +259,7 @@ mod tests {
         let mut w = Wheel::new();
         let keys: Vec<_> = deadlines
             .iter()
-            .map(|&d| w.insert(d, noop_waker()).0)
+            .map(|&d| w.insert(d, noop_waker()).unwrap())
             .collect();
         let mut out = Vec::new();
         let mut now = 0;
@@ -299,7 +304,7 @@ mod tests {
     fn next_expiration_is_a_lower_bound_of_the_next_fire() {
         let mut w = Wheel::new();
         for d in [300, 70, 5000, 64 * 64 * 64 + 3] {
-            w.insert(d, noop_waker());
+            w.insert(d, noop_waker()).unwrap();
         }
         let mut fired = 0;
         while let Some(t) = w.next_expiration() {
@@ -316,7 +321,7 @@ mod tests {
     fn remove_leaves_nothing_behind() {
         let mut w = Wheel::new();
         let keys: Vec<_> = (1..=100_000u64)
-            .map(|d| w.insert(d, noop_waker()).0)
+            .map(|d| w.insert(d, noop_waker()).unwrap())
             .collect();
         assert_eq!(w.len(), 100_000);
         for k in keys {
@@ -333,9 +338,10 @@ mod tests {
         let mut w = Wheel::new();
         let mut wakers = Vec::new();
         w.advance(1000, &mut wakers);
-        let (k, due) = w.insert(999, noop_waker());
-        assert!(due && w.is_fired(k));
-        let (k2, due2) = w.insert(1001, noop_waker());
-        assert!(!due2 && !w.is_fired(k2));
+        assert!(w.insert(999, noop_waker()).is_err());
+        assert!(w.insert(1000, noop_waker()).is_err());
+        let k = w.insert(1001, noop_waker()).unwrap();
+        assert!(!w.is_fired(k));
+        assert_eq!(w.allocated(), 1);
     }
 }
