@@ -322,3 +322,75 @@ both_flavors!(
         assert_eq!(rt.handle().metrics().num_timers(), 0);
     }
 );
+
+// ---- timers beyond the wheel's span (2^36 ms, about 2.18 years) ------------
+
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+fn paused() -> runtime::Runtime {
+    runtime::Builder::new_current_thread()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn a_sleep_three_years_long_does_not_fire_early() {
+    let wall = std::time::Instant::now();
+    paused().block_on(async {
+        let start = Instant::now();
+        time::sleep_until(start + 3 * YEAR).await;
+        assert_eq!(start.elapsed(), 3 * YEAR, "fired early or late");
+        // And one that a paused clock reaches by hand, in small steps.
+        let s = runtime::spawn(time::sleep(3 * YEAR));
+        runtime::task::yield_now().await;
+        for _ in 0..5 {
+            time::advance(YEAR / 2).await;
+            assert!(!s.is_finished(), "fired after {:?}", start.elapsed());
+        }
+        time::advance(YEAR / 2).await;
+        s.await.unwrap();
+    });
+    assert!(
+        wall.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        wall.elapsed()
+    );
+}
+
+#[test]
+fn a_timeout_of_duration_max_never_elapses() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let forever = time::timeout(Duration::MAX, std::future::pending::<()>());
+        // Whichever elapses first wins: it must be the 5-year one.
+        let outer = time::timeout(5 * YEAR, forever).await;
+        assert!(
+            outer.is_err(),
+            "the Duration::MAX timeout elapsed: {outer:?}"
+        );
+        assert_eq!(start.elapsed(), 5 * YEAR);
+    });
+}
+
+#[test]
+fn timers_keep_working_after_three_years_of_uptime() {
+    paused().block_on(async {
+        time::advance(3 * YEAR).await;
+        let start = Instant::now();
+        time::sleep(10 * MS).await;
+        assert_eq!(start.elapsed(), 10 * MS, "fired early or late");
+        let err = time::timeout(Duration::from_secs(5), time::sleep(Duration::from_secs(60)))
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "deadline has elapsed");
+        assert_eq!(start.elapsed(), 10 * MS + Duration::from_secs(5));
+        let mut every = time::interval(Duration::from_secs(1));
+        let first = every.tick().await;
+        assert_eq!(every.tick().await - first, Duration::from_secs(1));
+        // A sleep longer than the wheel's span, started late in life.
+        let start = Instant::now();
+        time::sleep(3 * YEAR).await;
+        assert_eq!(start.elapsed(), 3 * YEAR);
+    });
+}

@@ -28,7 +28,7 @@
 //! blocks cannot stall the other threads' timers.
 
 use super::clock::Clock;
-use super::wheel::{Key, Wheel, MAX_TICK};
+use super::wheel::{Key, Wheel, NEVER};
 use crate::loom::atomic::{AtomicU64, Ordering::*};
 use crate::loom::Mutex;
 use std::task::Waker;
@@ -73,23 +73,27 @@ impl Driver {
     }
 
     /// The tick at which `deadline` is due: rounded up, so timers never
-    /// fire early.
+    /// fire early. A deadline more than `u64::MAX` ms (584 million years)
+    /// after the start never comes.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
         let d = deadline.saturating_duration_since(self.clock.start());
         let ms = d.as_nanos().div_ceil(1_000_000);
-        u64::try_from(ms).unwrap_or(MAX_TICK).min(MAX_TICK)
+        u64::try_from(ms).unwrap_or(NEVER)
     }
 
+    /// Whole ticks since the start, rounded down (the wheel stops short of
+    /// [`NEVER`] on its own).
     fn now_tick(&self) -> u64 {
         let d = self
             .clock
             .now()
             .saturating_duration_since(self.clock.start());
-        u64::try_from(d.as_millis()).unwrap_or(MAX_TICK)
+        u64::try_from(d.as_millis()).unwrap_or(NEVER)
     }
 
-    fn tick_instant(&self, tick: u64) -> Instant {
-        self.clock.start() + Duration::from_millis(tick)
+    /// When `tick` starts, if an `Instant` can say.
+    fn tick_instant(&self, tick: u64) -> Option<Instant> {
+        self.clock.start().checked_add(Duration::from_millis(tick))
     }
 
     fn update_next_wake(&self, inner: &Inner) {
@@ -203,8 +207,11 @@ impl Driver {
             Some((w, _)) if w != worker => return None,
             _ => inner.owner = Some((worker, next)),
         }
-        let until = self.tick_instant(next);
-        Some(until.saturating_duration_since(self.clock.now()))
+        let since_start = self
+            .clock
+            .now()
+            .saturating_duration_since(self.clock.start());
+        Some(Duration::from_millis(next).saturating_sub(since_start))
     }
 
     /// The owner leaves park.
@@ -219,7 +226,10 @@ impl Driver {
     /// auto-advance of paused time).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
         let inner = self.inner.lock().unwrap();
-        inner.wheel.next_expiration().map(|t| self.tick_instant(t))
+        inner
+            .wheel
+            .next_expiration()
+            .and_then(|t| self.tick_instant(t))
     }
 
     /// Timers queued in the wheel.

@@ -5,9 +5,12 @@
 //! 64 slots: `wheel.rs`) owned by each runtime; insert, cancel (drop the
 //! `Sleep`) and fire are O(1) amortized. Timer futures bind to the runtime
 //! at their **first poll**, not at creation, so `rt.block_on(time::sleep(d))`
-//! works. Timers never fire early; they fire within about a millisecond of
-//! their deadline when a worker is free (see `driver.rs` for who fires them
-//! while every worker sleeps).
+//! works. Timers never fire early, whatever the deadline and however long
+//! the runtime has been up (the wheel re-files deadlines beyond its
+//! 2.2-year span, and a `Sleep` checks its own deadline against the clock
+//! when its entry fires); they fire within about a millisecond of their
+//! deadline when a worker is free (see `driver.rs` for who fires them while
+//! every worker sleeps).
 //!
 //! Paused time: with `Builder::start_paused(true)` (current-thread flavor) or
 //! after [`pause`], the clock is virtual. Whenever every task is idle, it

@@ -80,6 +80,19 @@ impl Sleep {
         }
         self.state = State::Done;
     }
+
+    /// Files the timer with `handle`'s driver. True if it is already due.
+    fn register(&mut self, handle: scheduler::Handle, cx: &Context<'_>) -> bool {
+        let (key, unpark) = handle.time().insert(self.deadline.into_std(), cx.waker());
+        handle.unpark_for_timer(unpark);
+        match key {
+            None => true,
+            Some(key) => {
+                self.state = State::Registered { handle, key };
+                false
+            }
+        }
+    }
 }
 
 impl Future for Sleep {
@@ -92,17 +105,23 @@ impl Future for Sleep {
             State::Done => true,
             State::Unbound => {
                 let handle = super::current_for("a timer (`time::sleep`, `timeout`, `interval`)");
-                let (key, unpark) = handle.time().insert(this.deadline.into_std(), cx.waker());
-                handle.unpark_for_timer(unpark);
-                match key {
-                    None => true,
-                    Some(key) => {
-                        this.state = State::Registered { handle, key };
-                        false
-                    }
+                this.register(handle, cx)
+            }
+            State::Registered { handle, key } => {
+                let time = handle.time();
+                if !time.poll(*key, cx.waker()) {
+                    false
+                } else if time.clock.now() >= this.deadline.into_std() {
+                    true
+                } else {
+                    // The wheel fired the entry, yet the clock says the
+                    // deadline is still ahead: never complete early, file
+                    // it again.
+                    let handle = handle.clone();
+                    this.cancel();
+                    this.register(handle, cx)
                 }
             }
-            State::Registered { handle, key } => handle.time().poll(*key, cx.waker()),
         };
         if fired {
             this.cancel();

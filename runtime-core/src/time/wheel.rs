@@ -1,13 +1,31 @@
-//! A hierarchical timing wheel: 1 ms ticks, 6 levels of 64 slots (level `l`
-//! slot spans 64^l ms, so the wheel covers 64^6 ms ≈ 2.2 years; later
-//! deadlines are clamped).
+//! A hierarchical timing wheel: 1 ms ticks, 6 levels of 64 slots (a level
+//! `l` slot spans 64^l ms, so one turn of the top level, the wheel's *span*,
+//! is 64^6 ms ≈ 2.2 years).
 //!
 //! Entries live in a [`Slab`] and each slot is a doubly linked list threaded
-//! through slab keys, so insert and remove are O(1); a per-level `occupied` bitmask finds the next non-empty slot with
-//! one rotate + `trailing_zeros`. An entry sits at the level of the highest
-//! base-64 digit in which its deadline differs from `elapsed`; when time
-//! reaches a higher-level slot, its entries cascade down to finer levels or
-//! fire. Each entry cascades at most 5 times: O(1) amortized.
+//! through slab keys, so insert and remove are O(1); a per-level `occupied`
+//! bitmask finds the next non-empty slot with one rotate + `trailing_zeros`.
+//! An entry sits at the level of the highest base-64 digit in which its
+//! deadline differs from `elapsed`; when time reaches a higher-level slot,
+//! its entries cascade down to finer levels or fire. Each entry cascades at
+//! most 5 times: O(1) amortized.
+//!
+//! Ticks are plain `u64`s, unbounded by the span, in both directions:
+//! * `elapsed` may run past 2^36 (a runtime up for years): the top level's
+//!   slots wrap around, and an entry whose deadline lies across a multiple
+//!   of 2^36 sits in the top level, in its deadline's slot of the next turn;
+//! * a deadline beyond the span is *filed* at the farthest safe slot (the
+//!   horizon, see [`Wheel::filing_tick`]); when time reaches that slot the
+//!   entry is re-filed, never fired, until its real deadline is in range.
+//!
+//! Why nothing fires early: an entry fires only when its slot is processed
+//! with `deadline <= elapsed`; every other entry of the slot is re-filed.
+//! Why nothing is lost or loops: an entry is always filed in a slot that
+//! starts after `elapsed` (the filing tick is later than `elapsed` and lies
+//! in a later slot of its level, or in a later top-level slot within one
+//! turn), and entries of a lower level all lie before any entry of a higher
+//! one, so processing the lowest occupied level's next slot first visits
+//! slots in time order.
 //!
 //! Pure data structure: no locking, no clock. The driver owns it behind a mutex.
 
@@ -17,8 +35,12 @@ use std::task::Waker;
 const LEVELS: usize = 6;
 const SLOTS: usize = 64;
 const NIL: Key = Key::MAX;
-/// The last tick the wheel can represent.
-pub(crate) const MAX_TICK: u64 = (1 << (6 * LEVELS)) - 1;
+/// Ticks spanned by one slot of the top level.
+const TOP_SLOT: u64 = 1 << (6 * (LEVELS - 1));
+/// One turn of the top level: 2^36 ticks.
+const SPAN: u64 = TOP_SLOT * SLOTS as u64;
+/// A deadline that never comes: `advance` never reaches this tick.
+pub(crate) const NEVER: u64 = u64::MAX;
 
 #[derive(Debug)]
 enum Where {
@@ -51,6 +73,7 @@ struct Level {
 #[derive(Debug)]
 pub(crate) struct Wheel {
     /// Ticks processed so far: every entry with `deadline <= elapsed` fired.
+    /// Below [`NEVER`].
     elapsed: u64,
     levels: [Level; LEVELS],
     entries: Slab<Entry>,
@@ -94,7 +117,6 @@ impl Wheel {
     /// nothing and gives the waker back (the caller completes at once, and
     /// drops the waker once it holds no lock).
     pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> Result<Key, Waker> {
-        let deadline = deadline.min(MAX_TICK);
         if deadline <= self.elapsed {
             return Err(waker);
         }
@@ -164,14 +186,18 @@ impl Wheel {
         let level_start = self.elapsed & !(level_range - 1);
         let mut tick = level_start + slot * slot_range;
         if tick < self.elapsed & !(slot_range - 1) {
-            tick += level_range;
+            // The top level's next turn (lower levels never wrap: their
+            // entries lie within the current slot of the level above).
+            tick = tick.saturating_add(level_range);
         }
         Some((slot as usize, tick.max(self.elapsed)))
     }
 
-    /// Advances to `now`, firing everything due. Wakers of fired entries are
-    /// pushed onto `wakers` for the caller to wake outside its lock.
+    /// Advances to `now`, firing everything due, in deadline order. Wakers of
+    /// fired entries are pushed onto `wakers` for the caller to wake outside
+    /// its lock.
     pub(crate) fn advance(&mut self, now: u64, wakers: &mut Vec<Waker>) {
+        let now = now.min(NEVER - 1);
         while let Some(l) = (0..LEVELS).find(|&l| self.levels[l].occupied != 0) {
             let (slot, tick) = self.next_in_level(l).expect("occupied level");
             if tick > now {
@@ -195,19 +221,33 @@ impl Wheel {
                 key = next;
             }
         }
-        self.elapsed = self.elapsed.max(now.min(MAX_TICK));
+        self.elapsed = self.elapsed.max(now);
     }
 
-    fn level_for(&self, deadline: u64) -> usize {
-        let masked = (self.elapsed ^ deadline) | (SLOTS as u64 - 1);
+    /// Where an entry due at `deadline` (later than `elapsed`) is filed: its
+    /// deadline, or the *horizon* if that is sooner. The horizon is the
+    /// start of the top-level slot before the current one, one turn ahead:
+    /// always in a later top-level slot than `elapsed`'s (so the entry is not
+    /// processed again at once), and still within one turn (so its slot's
+    /// next start is the horizon itself, never sooner).
+    fn filing_tick(&self, deadline: u64) -> u64 {
+        let horizon = (self.elapsed & !(TOP_SLOT - 1)).saturating_add(SPAN - TOP_SLOT);
+        deadline.min(horizon)
+    }
+
+    /// The level of the highest base-64 digit in which `tick` differs from
+    /// `elapsed`; digits above the top level (a tick across a multiple of
+    /// the span) count as the top level.
+    fn level_for(&self, tick: u64) -> usize {
+        let masked = (self.elapsed ^ tick) | (SLOTS as u64 - 1);
         let significant = 63 - masked.leading_zeros() as usize;
-        significant / 6
+        (significant / 6).min(LEVELS - 1)
     }
 
     fn link(&mut self, key: Key) {
-        let deadline = self.entries[key].deadline;
-        let l = self.level_for(deadline);
-        let slot = ((deadline >> (6 * l)) % SLOTS as u64) as usize;
+        let tick = self.filing_tick(self.entries[key].deadline);
+        let l = self.level_for(tick);
+        let slot = ((tick >> (6 * l)) % SLOTS as u64) as usize;
         let head = self.levels[l].slots[slot].head;
         if head != NIL {
             self.entries[head].prev = key;
@@ -343,5 +383,153 @@ mod tests {
         let k = w.insert(1001, noop_waker()).unwrap();
         assert!(!w.is_fired(k));
         assert_eq!(w.allocated(), 1);
+    }
+
+    /// Advances from expiration to expiration, as a driver with nothing
+    /// else to do, at most `steps` times; returns the tick at which each
+    /// entry fired (`None`: not yet).
+    fn fired_by_steps(w: &mut Wheel, keys: &[Key], steps: usize) -> Vec<Option<u64>> {
+        let mut at = vec![None; keys.len()];
+        for _ in 0..steps {
+            let Some(t) = w.next_expiration() else { break };
+            assert!(
+                t >= w.elapsed(),
+                "expiration {t} before elapsed {}",
+                w.elapsed()
+            );
+            let mut wakers = Vec::new();
+            w.advance(t, &mut wakers);
+            for (i, &k) in keys.iter().enumerate() {
+                if at[i].is_none() && w.is_fired(k) {
+                    at[i] = Some(w.elapsed());
+                }
+            }
+            if let Some(next) = w.next_expiration() {
+                assert!(
+                    next > t,
+                    "no progress: expiration {next} after advancing to {t}"
+                );
+            }
+        }
+        at
+    }
+
+    #[test]
+    fn deadlines_beyond_the_span_are_refiled_never_fired_early() {
+        let mut w = Wheel::new();
+        let deadlines = [
+            SPAN - 1,
+            SPAN,
+            SPAN + 1,
+            SPAN + TOP_SLOT + 5,
+            3 * SPAN + 12_345,
+            (1 << 44) + 3,
+        ];
+        let keys: Vec<_> = deadlines
+            .iter()
+            .map(|&d| w.insert(d, noop_waker()).unwrap())
+            .collect();
+        let never = w.insert(NEVER, noop_waker()).unwrap();
+        let fired = fired_by_steps(&mut w, &keys, 10_000);
+        for (i, &d) in deadlines.iter().enumerate() {
+            assert_eq!(fired[i], Some(d), "deadline {d}");
+        }
+        assert!(!w.is_fired(never));
+        // Jumping far ahead in one go: the unreachable deadline is re-filed
+        // (about 16 000 times here), never fired.
+        w.advance(1 << 50, &mut Vec::new());
+        assert!(!w.is_fired(never));
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn a_wheel_past_the_span_fires_each_entry_at_its_tick() {
+        let offsets = [
+            1,
+            2,
+            63,
+            64,
+            65,
+            4096,
+            TOP_SLOT - 1,
+            TOP_SLOT,
+            TOP_SLOT + 1,
+            SPAN - TOP_SLOT,
+            SPAN - 1,
+            SPAN,
+            SPAN + 1,
+            3 * SPAN,
+        ];
+        // Just before a multiple of the span, just after, years later, and
+        // ages later.
+        for base in [SPAN - 10, SPAN + 12_345, 5 * SPAN - 3, (1 << 50) + 7] {
+            let mut w = Wheel::new();
+            w.advance(base, &mut Vec::new());
+            assert_eq!(w.elapsed(), base);
+            let keys: Vec<_> = offsets
+                .iter()
+                .map(|&o| w.insert(base + o, noop_waker()).unwrap())
+                .collect();
+            let fired = fired_by_steps(&mut w, &keys, 10_000);
+            for (i, &o) in offsets.iter().enumerate() {
+                assert_eq!(fired[i], Some(base + o), "base {base}, offset {o}");
+            }
+            assert_eq!(w.len(), 0);
+        }
+    }
+
+    #[test]
+    fn coarse_steps_past_the_span_fire_late_never_early() {
+        let base = 3 * SPAN - 150_000;
+        let mut w = Wheel::new();
+        w.advance(base, &mut Vec::new());
+        let deadlines: Vec<u64> = (0..500).map(|i| base + (i * 7919) % 300_000 + 1).collect();
+        let keys: Vec<_> = deadlines
+            .iter()
+            .map(|&d| w.insert(d, noop_waker()).unwrap())
+            .collect();
+        let mut fired = vec![None; keys.len()];
+        let mut now = base;
+        while now <= base + 301_000 {
+            w.advance(now, &mut Vec::new());
+            for (i, &k) in keys.iter().enumerate() {
+                if fired[i].is_none() && w.is_fired(k) {
+                    fired[i] = Some(now);
+                }
+            }
+            now += 997;
+        }
+        for (i, &d) in deadlines.iter().enumerate() {
+            let at = fired[i].expect("fired");
+            assert!(at >= d && at < d + 997, "deadline {d} fired at {at}");
+        }
+    }
+
+    /// Records the order in which wakers are woken.
+    struct Log(u64, std::sync::Arc<std::sync::Mutex<Vec<u64>>>);
+
+    impl std::task::Wake for Log {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.1.lock().unwrap().push(self.0);
+        }
+    }
+
+    #[test]
+    fn one_advance_fires_in_deadline_order() {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut w = Wheel::new();
+        // Spread over every level, inserted in a scrambled order.
+        let mut deadlines: Vec<u64> = (0..300u64).map(|i| 1 + (i * 7919) % 5_000_000).collect();
+        deadlines.sort();
+        deadlines.dedup();
+        for i in (0..deadlines.len()).map(|i| (i * 37) % deadlines.len()) {
+            let d = deadlines[i];
+            let waker = Waker::from(std::sync::Arc::new(Log(d, log.clone())));
+            w.insert(d, waker).unwrap();
+        }
+        let mut wakers = Vec::new();
+        w.advance(6_000_000, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), deadlines);
     }
 }
