@@ -394,3 +394,16 @@ fn timers_keep_working_after_three_years_of_uptime() {
         assert_eq!(start.elapsed(), 3 * YEAR);
     });
 }
+
+both_flavors!(an_interval_of_duration_max_ticks_once_then_waits, |rt| {
+    use runtime::time::MissedTickBehavior::*;
+    rt.block_on(async {
+        for behavior in [Burst, Delay, Skip] {
+            let mut every = time::interval(Duration::MAX);
+            every.set_missed_tick_behavior(behavior);
+            every.tick().await; // the first tick is immediate
+            let second = time::timeout(10 * MS, every.tick()).await;
+            assert!(second.is_err(), "{behavior:?}: ticked again");
+        }
+    });
+});

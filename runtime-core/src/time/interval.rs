@@ -5,7 +5,9 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
-/// Ticks every `period`; the first tick completes at once.
+/// Ticks every `period`; the first tick completes at once. A period too long
+/// to add to an instant (`Duration::MAX`) saturates as [`sleep`](super::sleep)
+/// does: the next tick is about 30 years away.
 ///
 /// ```
 /// use std::time::Duration;
@@ -71,14 +73,23 @@ impl Interval {
         ready!(Pin::new(&mut self.sleep).poll(cx));
         let scheduled = self.next;
         let now = Instant::now();
+        let period = self.period;
+        // Saturating, as `sleep` does: a period too long for an `Instant`
+        // means the next tick is as good as never.
+        let after = |t: Instant, d: Duration| t.checked_add(d).unwrap_or_else(Instant::far_future);
+        let next = after(scheduled, period);
         self.next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
-            MissedTickBehavior::Skip if now > scheduled + self.period => {
-                let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
-                scheduled + self.period * (behind as u32 + 1)
+            MissedTickBehavior::Burst => next,
+            MissedTickBehavior::Delay if now > next => after(now, period),
+            MissedTickBehavior::Skip if now > next => {
+                let behind = (now - scheduled).as_nanos() / period.as_nanos();
+                u32::try_from(behind + 1)
+                    .ok()
+                    .and_then(|n| period.checked_mul(n))
+                    .and_then(|d| scheduled.checked_add(d))
+                    .unwrap_or_else(|| after(now, period))
             }
-            _ => scheduled + self.period,
+            _ => next,
         };
         self.sleep.reset(self.next);
         Poll::Ready(scheduled)
