@@ -407,3 +407,25 @@ both_flavors!(an_interval_of_duration_max_ticks_once_then_waits, |rt| {
         }
     });
 });
+
+both_flavors!(
+    a_timeout_fires_even_if_its_future_spends_the_whole_budget,
+    |rt| {
+        // Each `sleep_until(past)` is ready at once and spends one unit of
+        // the task's cooperative budget, so the inner future always ends a
+        // poll with the budget at zero. The timeout must still see its
+        // deadline.
+        let out = within(60, move || {
+            rt.block_on(async {
+                let past = Instant::now();
+                let busy = async move {
+                    loop {
+                        time::sleep_until(past).await;
+                    }
+                };
+                time::timeout(20 * MS, busy).await
+            })
+        });
+        assert!(out.is_err());
+    }
+);

@@ -23,6 +23,12 @@ pub(crate) fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
     with(None, f)
 }
 
+/// True unless the current poll's budget is spent (always true outside
+/// budgeted polls).
+pub(crate) fn has_budget_remaining() -> bool {
+    context::budget() != Some(0)
+}
+
 fn with<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Reset(Option<u8>);
     impl Drop for Reset {

@@ -1,4 +1,5 @@
 use super::{sleep_until, Instant, Sleep};
+use crate::coop;
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
@@ -62,12 +63,21 @@ impl<F: Future> Future for Timeout<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        match Pin::new(this.sleep).poll(cx) {
+        let mut poll_deadline = || match Pin::new(&mut *this.sleep).poll(cx) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
+        };
+        if had_budget && !coop::has_budget_remaining() {
+            // The inner future spent the budget (and has already asked to
+            // be polled again). Checking the deadline must not depend on
+            // it, or a future that always spends it would never time out.
+            coop::with_unconstrained(poll_deadline)
+        } else {
+            poll_deadline()
         }
     }
 }
