@@ -17,12 +17,27 @@ both_flavors!(sleep_sleeps_at_least_its_duration, |rt| {
     assert!(took < 5000 * MS, "woke far too late: {took:?}");
 });
 
-both_flavors!(sleep_zero_and_past_deadlines_complete_at_once, |rt| {
-    rt.block_on(async {
-        time::sleep(Duration::ZERO).await;
-        time::sleep_until(Instant::now() - 10 * MS).await;
-    });
-});
+both_flavors!(
+    sleep_zero_and_past_deadlines_complete_at_their_first_poll,
+    |rt| {
+        rt.block_on(async {
+            let waker = futures::task::noop_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            for _ in 0..10 {
+                for mut s in [
+                    time::sleep(Duration::ZERO),
+                    time::sleep_until(Instant::now()),
+                    time::sleep_until(Instant::now() - 10 * MS),
+                ] {
+                    assert!(std::pin::Pin::new(&mut s).poll(&mut cx).is_ready());
+                    assert!(s.is_elapsed());
+                }
+                std::thread::sleep(Duration::from_micros(300));
+            }
+            assert_eq!(runtime::Handle::current().metrics().num_timers(), 0);
+        });
+    }
+);
 
 both_flavors!(
     timeout_returns_value_or_elapsed_and_drops_slow_future,

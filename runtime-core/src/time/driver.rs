@@ -101,15 +101,21 @@ impl Driver {
         self.next_wake.store(next, Release);
     }
 
-    /// Registers a timer. `None` if it is already due (nothing to keep).
+    /// Registers a timer. `None` if it is already due (nothing to keep):
+    /// its deadline is not after the clock's now, so `sleep(Duration::ZERO)`
+    /// completes at once rather than at the next tick.
     pub(crate) fn insert(&self, deadline: Instant, waker: &Waker) -> (Option<Key>, Unpark) {
+        if deadline <= self.clock.now() {
+            return (None, Unpark::Nobody);
+        }
         let tick = self.deadline_tick(deadline);
         // Cloned before the lock (and dropped after it, if not kept): a
         // waker's clone and drop are user code, which may panic or block.
         let waker = waker.clone();
         let mut inner = self.inner.lock().unwrap();
-        // Already due by the clock (the wheel itself may lag behind it until
-        // someone fires timers): complete at once, store nothing.
+        // Due by now (time passed since the check above; the wheel itself
+        // may lag behind the clock until someone fires timers): complete at
+        // once, store nothing.
         let inserted = if tick <= self.now_tick() {
             Err(waker)
         } else {

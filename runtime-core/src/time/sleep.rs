@@ -27,7 +27,8 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(deadline)
 }
 
-/// Waits until `deadline`.
+/// Waits until `deadline`; one that has already passed completes at the
+/// first poll.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
