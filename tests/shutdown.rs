@@ -93,3 +93,33 @@ fn runtime_in_a_task_of_itself_can_be_dropped() {
     });
     rx.recv_timeout(Duration::from_secs(30)).unwrap();
 }
+
+/// Starts a blocking job that runs until the returned sender is dropped
+/// (or a minute passes), and waits until it is running.
+fn start_stuck_job(rt: &runtime::Runtime) -> std::sync::mpsc::Sender<()> {
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    rt.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        let _ = release_rx.recv_timeout(Duration::from_secs(60));
+    });
+    started_rx.recv().unwrap();
+    release_tx
+}
+
+both_flavors!(shutdown_timeout_returns_while_a_blocking_job_runs, |rt| {
+    let release = start_stuck_job(&rt);
+    // Returns after about the timeout (within() fails the test instead of
+    // hanging if it waits for the job), including the runtime's drop.
+    within(30, move || rt.shutdown_timeout(Duration::from_millis(100)));
+    drop(release);
+});
+
+both_flavors!(
+    shutdown_timeout_zero_returns_at_once_while_a_blocking_job_runs,
+    |rt| {
+        let release = start_stuck_job(&rt);
+        within(30, move || rt.shutdown_timeout(Duration::ZERO));
+        drop(release);
+    }
+);

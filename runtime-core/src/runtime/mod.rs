@@ -43,6 +43,9 @@ pub struct Runtime {
     threads: Mutex<Vec<ThreadHandle<()>>>,
     /// Samples the workers for slow polls (none if turned off).
     watchdog: Mutex<Option<watchdog::Watchdog>>,
+    /// Set by the first shutdown (`shutdown_timeout` or drop): a later
+    /// one has nothing left to do, and must not wait again.
+    shut_down: bool,
 }
 
 impl Runtime {
@@ -65,6 +68,7 @@ impl Runtime {
             handle: Handle { inner },
             threads: Mutex::new(threads),
             watchdog: Mutex::new(None),
+            shut_down: false,
         };
         if let Some(threshold) = slow_poll_threshold {
             // On error, dropping `rt` shuts the workers down again.
@@ -117,14 +121,25 @@ impl Runtime {
         &self.handle
     }
 
-    /// Shuts down, waiting at most `timeout` for worker threads that are
-    /// stuck in a long poll. Every task is cancelled either way; threads
-    /// still busy after the timeout are left to finish on their own.
-    pub fn shutdown_timeout(self, timeout: Duration) {
+    /// Shuts down, waiting at most `timeout` in all for worker threads
+    /// stuck in a long poll and for running blocking jobs (which cannot be
+    /// interrupted). Every task is cancelled and every queued blocking job
+    /// dropped either way; threads still busy after the timeout are left to
+    /// finish on their own. `Duration::ZERO` returns at once.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
 
-    fn shutdown(&self, timeout: Option<Duration>) {
+    /// Cancels everything and waits for the threads: for at most `timeout`
+    /// (`None`: as long as running blocking jobs take). Only the first call
+    /// does anything.
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
+        // One deadline for the whole shutdown (too far to represent: none).
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         let inner = &self.handle.inner;
         inner.begin_shutdown();
         if let Some(mut w) = self
@@ -137,7 +152,7 @@ impl Runtime {
         }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         if !context::in_runtime() && !threads.is_empty() {
-            let all_exited = match (inner, timeout) {
+            let all_exited = match (inner, left()) {
                 (scheduler::Handle::Multi(s), Some(t)) => s.wait_workers(Some(t)),
                 _ => true,
             };
@@ -151,13 +166,13 @@ impl Runtime {
         // the workers exit on their own after their current poll.
         inner.shutdown_tasks();
         // Queued blocking jobs are cancelled; running ones cannot be
-        // interrupted, so we wait for them (bounded by `timeout`; not at all
-        // from inside async code, where waiting could deadlock).
+        // interrupted, so we wait for them (for what is left of `timeout`;
+        // not at all from inside async code, where waiting could deadlock).
         let pool = inner.blocking();
         if context::in_runtime() {
             pool.shutdown_timeout(Duration::ZERO);
         } else {
-            match timeout {
+            match left() {
                 Some(t) => {
                     pool.shutdown_timeout(t);
                 }
