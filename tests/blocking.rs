@@ -262,3 +262,68 @@ fn idle_workers_do_not_spin_while_a_long_job_runs() {
     assert!(used <= 20, "{used} CPU ticks in 800 ms of idle");
     rt.block_on(job).unwrap();
 }
+
+both_flavors!(a_blocking_closure_runs_inside_its_runtime, |rt| {
+    let out = rt.block_on(async {
+        runtime::spawn_blocking(|| {
+            assert!(runtime::Handle::try_current().is_ok());
+            let handle = runtime::Handle::current();
+            let task = runtime::spawn(async {
+                runtime::time::sleep(Duration::from_millis(5)).await;
+                7
+            });
+            let job = runtime::spawn_blocking(|| 8);
+            // No `Handle::block_on` yet: a task awaits both and reports back
+            // on a std channel.
+            let (tx, rx) = std::sync::mpsc::channel();
+            handle.spawn(async move {
+                let sum = task.await.unwrap() + job.await.unwrap();
+                tx.send(sum).unwrap();
+            });
+            rx.recv_timeout(Duration::from_secs(30)).unwrap()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, 15);
+});
+
+both_flavors!(a_blocking_closure_may_block_on_another_runtime, |rt| {
+    // Its thread has the runtime's context but is not one of its threads:
+    // blocking there stalls nobody, as in tokio.
+    let out = rt.block_on(async {
+        runtime::spawn_blocking(|| {
+            let other = runtime::Builder::new_current_thread().build().unwrap();
+            let n = other.block_on(async {
+                runtime::time::sleep(Duration::from_millis(1)).await;
+                runtime::spawn(async { 3 }).await.unwrap()
+            });
+            // Back in the outer runtime's context afterwards.
+            runtime::spawn(async move { n + 1 })
+        })
+        .await
+        .unwrap()
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, 4);
+});
+
+#[test]
+fn run_in_executor_enters_the_callers_runtime_if_any() {
+    let pool = BlockingPool::new(1);
+    let rt = runtime::Runtime::new().unwrap();
+    let inside = rt.block_on(async {
+        let job = runtime::run_in_executor(&pool, || {
+            assert!(runtime::Handle::try_current().is_ok());
+            runtime::spawn(async { 5 })
+        });
+        job.await.unwrap().await.unwrap() == 5
+    });
+    assert!(inside, "the job saw no runtime");
+    let outside = futures::executor::block_on(runtime::run_in_executor(&pool, || {
+        runtime::Handle::try_current().is_err()
+    }))
+    .unwrap();
+    assert!(outside, "a job spawned outside any runtime saw one");
+}

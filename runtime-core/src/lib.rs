@@ -90,6 +90,10 @@ where
 /// pool and returns a handle to await its result: asyncio's
 /// `loop.run_in_executor(None, f)`.
 ///
+/// The closure runs with the runtime current, as in tokio:
+/// [`Handle::current`], [`spawn`], `spawn_blocking` and timers (in tasks it
+/// spawns) work inside it, and it may still `block_on` another runtime.
+///
 /// The handle is the same [`JoinHandle`] as for async tasks (a panic comes
 /// back as a `JoinError`). Aborting it stops a job that has not started yet;
 /// a running closure cannot be interrupted — pass it a flag to check:
@@ -130,7 +134,9 @@ where
 
 /// Runs a closure on a pool of your own: asyncio's
 /// `loop.run_in_executor(ThreadPoolExecutor(n), f)`. Works from anywhere, not
-/// only inside a runtime.
+/// only inside a runtime; called inside one, the closure runs with that
+/// runtime current (`Handle::current`, `spawn` and timers work in it), as
+/// with [`spawn_blocking`].
 ///
 /// Give CPU-bound work a pool sized to the cores, so it cannot crowd out the
 /// runtime's elastic pool of (mostly sleeping) blocking-I/O threads:
@@ -158,7 +164,10 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    JoinHandle::blocking(pool.spawn(f))
+    match context::current() {
+        Some(handle) => JoinHandle::blocking(pool.spawn(scheduler::in_context(handle, f))),
+        None => JoinHandle::blocking(pool.spawn(f)),
+    }
 }
 
 /// The blocking thread pool: [`BlockingPool`](blocking::BlockingPool) for

@@ -71,11 +71,14 @@ impl Handle {
         }
     }
 
+    /// Runs `f` on this runtime's blocking pool, inside this runtime's
+    /// context (see [`in_context`]).
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        let f = in_context(self.clone(), f);
         match self {
             Handle::Multi(s) => multi_thread::Shared::spawn_blocking(s, f),
             Handle::Current(s) => s.blocking.spawn(f),
@@ -136,6 +139,23 @@ impl fmt::Debug for Handle {
             Handle::Multi(s) => write!(f, "MultiThread({} workers)", s.num_workers()),
             Handle::Current(_) => f.write_str("CurrentThread"),
         }
+    }
+}
+
+/// `f`, made to run with `handle` current on whatever thread runs it (a
+/// blocking-pool thread): `Handle::current`, `spawn`, `spawn_blocking` and
+/// timers work there. Entered as `Handle::enter` does, not as a runtime
+/// thread: blocking that thread stalls no task, so the closure may still
+/// `block_on` another runtime, as in tokio. The blocking pool itself knows
+/// nothing of runtimes; this wrapper is the runtime's side of the bridge.
+pub(crate) fn in_context<F, R>(handle: Handle, f: F) -> impl FnOnce() -> R + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    move || {
+        let _enter = crate::context::set_current(handle);
+        f()
     }
 }
 
