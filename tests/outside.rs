@@ -87,3 +87,54 @@ fn task_builder_outside_a_runtime_is_an_error_not_a_panic() {
         .unwrap_err();
     assert!(err.to_string().contains("no runtime"), "{err}");
 }
+
+#[test]
+fn enter_guards_dropped_out_of_order_panic_with_a_clear_message() {
+    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    let g1 = rt1.handle().enter();
+    let g2 = rt2.handle().enter();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g1))).unwrap_err();
+    let msg = message(&*err);
+    assert!(
+        msg.contains("EnterGuard values dropped out of order"),
+        "{msg}"
+    );
+    assert!(msg.contains("reverse order"), "{msg}");
+    drop(g2);
+}
+
+#[test]
+fn enter_guards_dropped_in_order_restore_the_previous_runtime() {
+    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    {
+        let _g1 = rt1.handle().enter();
+        {
+            let _g2 = rt2.handle().enter();
+            let h = runtime::Handle::current();
+            assert_eq!(format!("{h:?}"), format!("{:?}", rt2.handle()));
+        }
+        // rt1 is current again: a task spawned now runs on it.
+        let task = runtime::spawn(async { 1 });
+        assert_eq!(rt1.block_on(task).unwrap(), 1);
+    }
+    assert!(runtime::Handle::try_current().is_err());
+}
+
+#[test]
+fn an_enter_guard_dropped_while_panicking_does_not_abort() {
+    // Out of order, but during a panic's unwinding: a second panic would
+    // abort the process, so the guard says nothing and the first panic
+    // comes through.
+    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let g1 = rt1.handle().enter();
+        let _g2 = rt2.handle().enter();
+        let _g1 = g1; // declared last: dropped first while unwinding
+        panic!("the first panic");
+    }))
+    .unwrap_err();
+    assert_eq!(message(&*err), "the first panic");
+}

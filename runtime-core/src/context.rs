@@ -5,6 +5,7 @@
 use crate::loom::thread_local;
 use crate::scheduler;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 
 struct Context {
     handle: RefCell<Option<scheduler::Handle>>,
@@ -13,6 +14,10 @@ struct Context {
     in_runtime: Cell<bool>,
     /// Remaining budget of the current poll; `None` outside budgeted polls.
     budget: Cell<Option<u8>>,
+    /// Guards alive on this thread: the newest one's `depth`. Guards must
+    /// be dropped newest first, since each restores what was current
+    /// before it.
+    depth: Cell<usize>,
 }
 
 // loom's `thread_local!` has no `const` form, and this must read the same under both.
@@ -22,6 +27,7 @@ thread_local! {
         handle: RefCell::new(None),
         in_runtime: Cell::new(false),
         budget: Cell::new(None),
+        depth: Cell::new(0),
     };
 }
 
@@ -71,19 +77,34 @@ pub(crate) fn set_budget(b: Option<u8>) {
     let _ = CONTEXT.try_with(|c| c.budget.set(b));
 }
 
-/// Restores the previous context when dropped.
+/// Restores the previous context when dropped. Guards nest: they must be
+/// dropped in the reverse order of their creation, on the thread that made
+/// them (hence `!Send`).
 pub(crate) struct EnterGuard {
     prev_handle: Option<scheduler::Handle>,
     prev_in_runtime: bool,
+    /// The thread's `Context::depth` while this guard is the newest.
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl EnterGuard {
+    fn new(c: &Context, handle: scheduler::Handle, prev_in_runtime: bool) -> EnterGuard {
+        let depth = c.depth.get() + 1;
+        c.depth.set(depth);
+        EnterGuard {
+            prev_handle: c.handle.replace(Some(handle)),
+            prev_in_runtime,
+            depth,
+            _not_send: PhantomData,
+        }
+    }
 }
 
 /// Makes `handle` current (`Handle::current`, `spawn`) without marking the
 /// thread as running a runtime: `Handle::enter`.
 pub(crate) fn set_current(handle: scheduler::Handle) -> EnterGuard {
-    CONTEXT.with(|c| EnterGuard {
-        prev_handle: c.handle.replace(Some(handle)),
-        prev_in_runtime: c.in_runtime.get(),
-    })
+    CONTEXT.with(|c| EnterGuard::new(c, handle, c.in_runtime.get()))
 }
 
 /// Enters a runtime for `block_on` or a worker thread's life.
@@ -103,10 +124,7 @@ pub(crate) fn enter_runtime(handle: scheduler::Handle) -> EnterGuard {
             );
         }
         c.in_runtime.set(true);
-        EnterGuard {
-            prev_handle: c.handle.replace(Some(handle)),
-            prev_in_runtime: false,
-        }
+        EnterGuard::new(c, handle, false)
     })
 }
 
@@ -114,7 +132,24 @@ impl Drop for EnterGuard {
     fn drop(&mut self) {
         let prev = self.prev_handle.take();
         let in_rt = self.prev_in_runtime;
+        let depth = self.depth;
         let _ = CONTEXT.try_with(|c| {
+            if c.depth.get() != depth {
+                // Restoring our `prev` would make current a runtime that a
+                // newer guard entered and an older one may already have
+                // left. Say so — unless the thread is unwinding, where a
+                // second panic would abort the process: then leave the
+                // context alone (the newer guard restores it).
+                if !std::thread::panicking() {
+                    panic!(
+                        "EnterGuard values dropped out of order. Guards returned by \
+                         `Handle::enter()` must be dropped in the reverse order as they \
+                         were acquired."
+                    );
+                }
+                return;
+            }
+            c.depth.set(depth - 1);
             c.in_runtime.set(in_rt);
             // Dropped outside the borrow: a handle's drop may end a runtime.
             let old = c.handle.replace(prev);

@@ -67,7 +67,13 @@ impl Handle {
     }
 
     /// Makes this runtime current on this thread until the guard drops, so
-    /// `runtime::spawn` and `Handle::current` work here.
+    /// `runtime::spawn` and `Handle::current` work here. Guards nest: each
+    /// restores what was current before it.
+    ///
+    /// # Panics
+    /// The guard's drop panics if guards of this thread are dropped out of
+    /// order (an older one before a newer one), as tokio's does: restoring
+    /// would leave a runtime current that was already left.
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
             _guard: context::set_current(self.inner.clone()),
@@ -103,6 +109,9 @@ impl fmt::Debug for Handle {
 }
 
 /// Returned by [`Handle::enter`]; leaves the runtime context when dropped.
+///
+/// Drop guards in the reverse order of their creation, on the thread that
+/// made them (the guard is not `Send`).
 pub struct EnterGuard<'a> {
     _guard: context::EnterGuard,
     _handle: std::marker::PhantomData<&'a Handle>,
