@@ -138,3 +138,33 @@ fn an_enter_guard_dropped_while_panicking_does_not_abort() {
     .unwrap_err();
     assert_eq!(message(&*err), "the first panic");
 }
+
+#[test]
+fn nested_block_on_panics_at_the_callers_line() {
+    use std::cell::RefCell;
+    thread_local! {
+        static LOCATION: RefCell<Option<(String, u32)>> = const { RefCell::new(None) };
+    }
+    // Records where this thread's panics happen, then reports them as
+    // before (left installed: it changes nothing for the other tests).
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Some(loc) = info.location() {
+            LOCATION.with(|l| *l.borrow_mut() = Some((loc.file().to_string(), loc.line())));
+        }
+        previous(info);
+    }));
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let inner = runtime::Builder::new_current_thread().build().unwrap();
+    let line = line!() + 2;
+    let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { inner.block_on(async {}) })
+    }));
+    assert!(err.is_err());
+    let (file, at) = LOCATION.with(|l| l.borrow_mut().take()).unwrap();
+    assert_eq!(
+        (file.as_str(), at),
+        (file!(), line),
+        "panicked at {file}:{at}"
+    );
+}

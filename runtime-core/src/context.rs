@@ -114,18 +114,19 @@ pub(crate) fn set_current(handle: scheduler::Handle) -> EnterGuard {
 /// task that runtime expects this thread to run.
 #[track_caller]
 pub(crate) fn enter_runtime(handle: scheduler::Handle) -> EnterGuard {
-    CONTEXT.with(|c| {
-        if c.in_runtime.get() {
-            panic!(
-                "cannot block on a runtime from inside a runtime: this thread is already \
-                 running async tasks (nested `block_on`, or `#[runtime::main]` called from \
-                 async code). Await the future instead, or use `runtime::spawn` / \
-                 `spawn_blocking` to run it elsewhere."
-            );
-        }
-        c.in_runtime.set(true);
-        EnterGuard::new(c, handle, false)
-    })
+    // The check and the panic stay out of `CONTEXT.with`'s closure: a
+    // closure does not inherit `#[track_caller]`, and the panic must point
+    // at the user's `block_on`, not at this file.
+    let nested = CONTEXT.with(|c| c.in_runtime.replace(true));
+    if nested {
+        panic!(
+            "cannot block on a runtime from inside a runtime: this thread is already \
+             running async tasks (nested `block_on`, or `#[runtime::main]` called from \
+             async code). Await the future instead, or use `runtime::spawn` / \
+             `spawn_blocking` to run it elsewhere."
+        );
+    }
+    CONTEXT.with(|c| EnterGuard::new(c, handle, false))
 }
 
 impl Drop for EnterGuard {
