@@ -148,3 +148,37 @@ impl fmt::Debug for Sleep {
             .finish()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// The wheel firing an entry before the clock reaches its deadline (the
+    /// bug this check guards against) does not complete the `Sleep`: it
+    /// files itself again and completes at its real deadline.
+    #[test]
+    fn a_sleep_whose_entry_fires_early_files_itself_again() {
+        let rt = crate::Builder::new_current_thread()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let start = Instant::now();
+            let mut s = Box::pin(sleep(Duration::from_secs(10)));
+            let waker = futures::task::noop_waker();
+            let mut cx = Context::from_waker(&waker);
+            assert!(s.as_mut().poll(&mut cx).is_pending());
+            let State::Registered { handle, key } = &s.state else {
+                panic!("not registered at its first poll")
+            };
+            handle.time().fire_early(*key);
+            assert!(s.as_mut().poll(&mut cx).is_pending(), "completed early");
+            assert!(
+                matches!(s.state, State::Registered { .. }),
+                "not filed again"
+            );
+            s.await;
+            assert_eq!(start.elapsed(), Duration::from_secs(10));
+        });
+    }
+}
