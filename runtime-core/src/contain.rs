@@ -35,7 +35,6 @@ fn report(by: &str, panic: &(dyn std::any::Any + Send)) {
 /// Aborts the process: something unwound out of a worker's loop, which only
 /// a bug in the runtime can cause. Called from a guard's `Drop` while the
 /// thread is panicking.
-#[allow(dead_code)] // wired with the worker loop
 pub(crate) fn abort_worker_panicked() -> ! {
     eprintln!(
         "runtime: a worker thread panicked outside any task (a bug in the runtime); \

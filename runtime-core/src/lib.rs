@@ -24,6 +24,7 @@
 mod contain;
 mod context;
 mod coop;
+mod driver;
 pub mod fs;
 pub mod io;
 pub(crate) mod loom;

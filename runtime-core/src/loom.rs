@@ -17,7 +17,7 @@
 
 #[cfg(not(loom))]
 mod imp {
-    pub(crate) use std::sync::{Arc, Condvar, Mutex, OnceLock};
+    pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
     pub(crate) use std::thread_local;
 
     pub(crate) mod atomic {
@@ -55,7 +55,7 @@ mod imp {
 
 #[cfg(loom)]
 mod imp {
-    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
+    pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
     pub(crate) use loom::thread_local;
     /// loom has no `OnceLock`. It binds an I/O resource to its runtime once
     /// (`io/poll_evented.rs`), which no model covers.

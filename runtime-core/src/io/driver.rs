@@ -25,7 +25,7 @@ use super::ready::Interest;
 use super::ready::Ready;
 use super::scheduled_io::ScheduledIo;
 use super::sys;
-use crate::loom::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use crate::loom::{Arc, Mutex};
 use std::io;
 use std::os::fd::RawFd;
@@ -54,6 +54,9 @@ pub(crate) struct Handle {
     registrations: Mutex<Registrations>,
     /// Events delivered to a live resource, over the driver's life.
     ready_count: AtomicU64,
+    /// Resources registered now (`registrations.slab.len()`, readable
+    /// without the lock): running threads skip polling while it is zero.
+    sources: AtomicUsize,
 }
 
 struct Registrations {
@@ -78,6 +81,7 @@ impl Driver {
                 is_shutdown: false,
             }),
             ready_count: AtomicU64::new(0),
+            sources: AtomicUsize::new(0),
         };
         let driver = Driver {
             poll,
@@ -147,6 +151,7 @@ impl Handle {
                     "too many I/O resources registered at once",
                 ));
             }
+            self.sources.store(regs.slab.len(), Relaxed);
             (io, (generation << INDEX_BITS) | index)
         };
         if let Err(e) = self.registry.register(fd, token, interest) {
@@ -170,7 +175,11 @@ impl Handle {
         let removed = {
             let mut regs = self.registrations.lock().unwrap();
             match regs.slab.get(index) {
-                Some((g, _)) if *g == generation => Some(regs.slab.remove(index)),
+                Some((g, _)) if *g == generation => {
+                    let removed = regs.slab.remove(index);
+                    self.sources.store(regs.slab.len(), Relaxed);
+                    Some(removed)
+                }
                 _ => None,
             }
         };
@@ -202,7 +211,13 @@ impl Handle {
 
     /// Resources registered now.
     pub(crate) fn num_sources(&self) -> usize {
-        self.registrations.lock().unwrap().slab.len()
+        self.sources.load(Relaxed)
+    }
+
+    /// Any resource registered? A hint, read without the lock: a running
+    /// thread's maintenance skips the poll system call when none is.
+    pub(crate) fn has_sources(&self) -> bool {
+        self.sources.load(Relaxed) > 0
     }
 
     /// Events delivered so far.
@@ -214,6 +229,12 @@ impl Handle {
     #[cfg(loom)]
     pub(crate) fn inject(&self, token: usize, ready: Ready) {
         self.registry.inject(token, ready);
+    }
+
+    /// Models: `(unparks made, timeout of the last poll)` (`sys.rs`).
+    #[cfg(loom)]
+    pub(crate) fn observed(&self) -> (usize, Option<Option<std::time::Duration>>) {
+        self.registry.observed()
     }
 }
 

@@ -1,6 +1,3 @@
-// The reactor is not yet reachable from the scheduler: the park integration
-// wires it.
-#![allow(dead_code, unused_imports)]
 //! Asynchronous I/O: the traits and utilities async Rust is written in.
 //!
 //! [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`], [`AsyncSeek`], their
@@ -42,10 +39,17 @@ pub use tokio::io::*;
 // its non-blocking system call (`poll_evented.rs`).
 // ---------------------------------------------------------------------------
 
+// Parts of the reactor are used only by the socket, process and signal
+// types, which build on `PollEvented`.
+#[allow(dead_code)]
 mod driver;
+#[allow(dead_code)]
 mod poll_evented;
+#[allow(dead_code)]
 mod ready;
+#[allow(dead_code)]
 mod registration;
+#[allow(dead_code)]
 mod scheduled_io;
 mod sys;
 
@@ -64,7 +68,7 @@ pub(crate) use scheduled_io::Direction;
 use crate::loom::Arc;
 
 /// The I/O driver of the runtime this thread runs in, if any.
+#[allow(dead_code)]
 pub(crate) fn current_handle() -> Option<Arc<Handle>> {
-    // Wired to the scheduler with the park integration.
-    None
+    crate::context::with_current(|h| h.map(|h| h.io().clone()))
 }

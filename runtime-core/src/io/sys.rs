@@ -1,8 +1,11 @@
 //! The OS poller under the I/O driver: `mio` normally. mio is invisible to
 //! loom, so under `cfg(loom)` the same small interface is a stand-in built
 //! on loom's `Mutex` and `Condvar` (as the run queues have one): `poll`
-//! blocks until a model injects an event or wakes it. loom does not model
-//! time, so a poll with a non-zero timeout waits like one without.
+//! without a timeout blocks until a model injects an event or wakes it. loom
+//! does not model time, so a poll *with* a timeout returns at once, as if
+//! the time had passed; the stand-in records the timeout it was given and
+//! counts wakes, so a model can check that a thread about to sleep too long
+//! was woken.
 //!
 //! Resources register by file descriptor (mio's `SourceFd`), so a resource
 //! can register through a shared reference, at its first use.
@@ -99,6 +102,10 @@ mod imp {
         pending: Vec<(usize, Ready)>,
         /// Tokens of wakes not yet delivered.
         woken: Vec<usize>,
+        /// Wakes ever made.
+        wakes: usize,
+        /// The timeout of the last `poll`.
+        last_timeout: Option<Option<Duration>>,
     }
 
     #[derive(Default)]
@@ -130,7 +137,8 @@ mod imp {
 
         pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<()> {
             let mut s = self.shared.state.lock().unwrap();
-            if timeout != Some(Duration::ZERO) {
+            s.last_timeout = Some(timeout);
+            if timeout.is_none() {
                 while s.pending.is_empty() && s.woken.is_empty() {
                     s = self.shared.cv.wait(s).unwrap();
                 }
@@ -162,6 +170,12 @@ mod imp {
             Ok(Waker(self.0.clone(), token))
         }
 
+        /// Models: `(wakes made, timeout of the last poll)`.
+        pub(crate) fn observed(&self) -> (usize, Option<Option<Duration>>) {
+            let s = self.0.state.lock().unwrap();
+            (s.wakes, s.last_timeout)
+        }
+
         /// Models: the OS reports `ready` for `token`.
         pub(crate) fn inject(&self, token: usize, ready: Ready) {
             self.0.state.lock().unwrap().pending.push((token, ready));
@@ -171,7 +185,10 @@ mod imp {
 
     impl Waker {
         pub(crate) fn wake(&self) -> io::Result<()> {
-            self.0.state.lock().unwrap().woken.push(self.1);
+            let mut s = self.0.state.lock().unwrap();
+            s.woken.push(self.1);
+            s.wakes += 1;
+            drop(s);
             self.0.cv.notify_one();
             Ok(())
         }

@@ -181,7 +181,7 @@ impl Builder {
                         ),
                     ));
                 }
-                let shared = current_thread::Shared::new(&config);
+                let shared = current_thread::Shared::new(&config)?;
                 Runtime::from_parts(
                     scheduler::Handle::Current(shared),
                     Vec::new(),
@@ -207,7 +207,7 @@ impl Builder {
                         Some(n) => n,
                         None => default_workers(),
                     };
-                let (shared, locals) = multi_thread::Shared::new(n, config);
+                let (shared, locals) = multi_thread::Shared::new(n, config)?;
                 let handle = scheduler::Handle::Multi(shared.clone());
                 let mut threads = Vec::with_capacity(n);
                 for (index, local) in locals.into_iter().enumerate() {

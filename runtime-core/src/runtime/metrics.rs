@@ -50,6 +50,17 @@ impl RuntimeMetrics {
         self.handle.registry().len()
     }
 
+    /// I/O events delivered to a live resource (a socket, a pipe) since the
+    /// runtime started: how busy its reactor is.
+    pub fn io_driver_ready_count(&self) -> u64 {
+        self.handle.io().ready_count()
+    }
+
+    /// I/O resources registered with the runtime's reactor now.
+    pub fn num_io_sources(&self) -> usize {
+        self.handle.io().num_sources()
+    }
+
     /// Timers (sleeps, timeouts, intervals) waiting in the runtime's wheel.
     pub fn num_timers(&self) -> usize {
         self.handle.time().num_timers()
@@ -129,6 +140,8 @@ impl fmt::Debug for RuntimeMetrics {
             .field("num_workers", &n)
             .field("num_alive_tasks", &self.num_alive_tasks())
             .field("injection_queue_depth", &self.injection_queue_depth())
+            .field("num_io_sources", &self.num_io_sources())
+            .field("io_driver_ready_count", &self.io_driver_ready_count())
             .field(
                 "worker_poll_count",
                 &(0..n)

@@ -6,10 +6,12 @@
 //!
 //! Driving: the thread in `block_on` that holds the *core* (a flag under the
 //! `core` mutex) runs queued tasks, polling its own future whenever its waker
-//! fired, and parks on `Shared::parker` when there is nothing to do. Every
-//! `schedule` pushes under the queue lock and then unparks that parker; the
-//! parker's token makes a push that races with the driver's "queue empty,
-//! park" harmless. A second thread calling `block_on` while the core is taken
+//! fired. Every 61 tasks, and before it parks, it polls the runtime's driver
+//! (I/O events, due timers). With nothing to do it parks on `Shared::parker`,
+//! which sleeps in the driver (`crate::driver`: until an I/O event, the next
+//! timer or an unpark). Every `schedule` pushes under the queue lock and
+//! then unparks that parker; the parker's token makes a push that races with
+//! the driving thread's "queue empty, park" harmless. A second thread calling `block_on` while the core is taken
 //! polls its own future on its own parker and registers as a waiter; when the
 //! driver leaves `block_on` it releases the core and unparks the waiters, one
 //! of which takes over driving.
@@ -21,12 +23,12 @@ use super::multi_thread::WorkerMetrics;
 use super::park::Parker;
 use super::{Config, Reports};
 use crate::coop;
+use crate::driver::Driver;
 use crate::loom::atomic::Ordering::*;
 use crate::loom::{Arc, Mutex};
 use crate::task::{
     self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
 };
-use crate::time::driver::Driver;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -37,16 +39,18 @@ use std::task::{Context, Poll, Wake, Waker};
 /// wakes it sooner).
 const MAX_PAUSED_NAP: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// Tasks run between two polls of the `block_on` future (when it was woken).
+/// Tasks run between two polls of the `block_on` future (when it was woken)
+/// and of the driver.
 const EVENT_INTERVAL: usize = 61;
 
 pub(crate) struct Shared {
     queue: Mutex<Queue>,
-    /// The driver sleeps here.
+    /// The driving thread sleeps here (in the driver, see `park_on`).
     parker: Parker,
     core: Mutex<CoreState>,
     pub(crate) registry: Registry,
-    pub(crate) time: Driver,
+    /// Timers and I/O, parked on by the driving thread.
+    pub(crate) driver: Driver,
     pub(crate) reports: Reports,
     pub(crate) blocking: runtime_blocking::BlockingPool,
     /// Written only by the thread holding the core.
@@ -85,14 +89,14 @@ impl Wake for MainWaker {
         // We don't know whether our thread is driving (asleep on the shared
         // parker) or waiting (on its own): unpark both. A spare token only
         // costs the driver one extra look at the queue.
-        self.parker.unpark();
-        self.shared.parker.unpark();
+        self.parker.unpark(None);
+        self.shared.unpark_driver();
     }
 }
 
 impl Shared {
-    pub(crate) fn new(config: &Config) -> Arc<Shared> {
-        Arc::new(Shared {
+    pub(crate) fn new(config: &Config) -> std::io::Result<Arc<Shared>> {
+        Ok(Arc::new(Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
                 closed: false,
@@ -103,12 +107,12 @@ impl Shared {
                 waiters: Vec::new(),
             }),
             registry: Registry::new(1),
-            time: Driver::new(config.start_paused),
+            driver: Driver::new(config.start_paused)?,
             reports: Reports::default(),
             blocking: config.blocking.clone(),
             metrics: WorkerMetrics::default(),
             watch_polls: config.watch_polls,
-        })
+        }))
     }
 
     pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, meta: Meta) -> JoinHandle<F::Output>
@@ -135,12 +139,13 @@ impl Shared {
         };
         // Dropped outside the lock: it may be the last reference.
         if rejected.is_none() {
-            self.parker.unpark();
+            self.unpark_driver();
         }
     }
 
+    /// Wakes the driving thread (in the driver or on its condvar).
     pub(crate) fn unpark_driver(&self) {
-        self.parker.unpark();
+        self.parker.unpark(Some(&self.driver));
     }
 
     fn pop(&self) -> Option<Notified> {
@@ -204,7 +209,7 @@ impl Shared {
             std::mem::take(&mut core.waiters)
         };
         for w in waiters {
-            w.parker.unpark();
+            w.parker.unpark(None);
         }
     }
 
@@ -236,8 +241,7 @@ impl Shared {
             }
             // Reset after the batch, not after each poll.
             self.metrics.not_polling();
-            if self.time.is_due() {
-                self.time.fire_due();
+            if self.driver.maintain() {
                 continue;
             }
             if ran == 0 && !me.woken.load(Acquire) {
@@ -246,30 +250,31 @@ impl Shared {
         }
     }
 
-    /// Nothing to run: sleep until woken or the next timer — or, with time
-    /// paused, jump the clock to the next timer instead of sleeping.
+    /// Nothing to run: sleep in the driver until woken, an I/O event or the
+    /// next timer — or, with time paused, jump the clock to the next timer
+    /// instead of sleeping (after delivering any I/O already ready: a socket
+    /// that is ready now must be seen before time jumps).
     fn idle_until_woken(&self) {
-        let next = self.time.next_deadline();
-        if let Some(deadline) = next {
+        let time = &self.driver.time;
+        let mut max = None;
+        if time.clock.is_paused() {
             // A running blocking job may still wake a task at an earlier
-            // (virtual) time: don't jump past it.
+            // (virtual) time: don't jump past it; look again soon.
             let blocking_idle =
                 self.blocking.busy_threads() == 0 && self.blocking.queue_depth() == 0;
-            if self.time.clock.is_paused() && blocking_idle {
-                self.time.clock.advance_to(deadline);
-                self.time.fire_due();
+            if !blocking_idle {
+                max = Some(MAX_PAUSED_NAP);
+            } else if let Some(deadline) = time.next_deadline() {
+                if self.driver.poll_io() > 0 {
+                    return;
+                }
+                time.clock.advance_to(deadline);
+                time.fire_due();
                 return;
             }
         }
         WorkerMetrics::bump(&self.metrics.parks);
-        match next {
-            // Paused with blocking work running: sleep until woken, then look again.
-            Some(_) if self.time.clock.is_paused() => self.parker.park_timeout(MAX_PAUSED_NAP),
-            Some(deadline) => self
-                .parker
-                .park_timeout(deadline.saturating_duration_since(self.time.clock.now())),
-            None => self.parker.park(),
-        }
+        self.parker.park_on(&self.driver, max);
     }
 
     pub(crate) fn shutdown_tasks(&self) {
@@ -280,6 +285,7 @@ impl Shared {
             std::mem::take(&mut q.tasks)
         };
         drop(leftovers);
+        self.driver.shutdown();
     }
 }
 

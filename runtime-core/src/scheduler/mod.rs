@@ -6,19 +6,16 @@
 //!   `block_on` — deterministic, like asyncio's ready queue.
 
 pub(crate) mod current_thread;
-pub(crate) mod idle;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod queue;
 
-#[cfg(all(test, loom))]
-mod loom_idle;
-
 use crate::coop;
+use crate::driver::Driver;
 use crate::loom::atomic::{AtomicU64, Ordering::Release};
 use crate::loom::Arc;
 use crate::task::{JoinError, JoinHandle, Meta, Registry, TaskInfo};
-use crate::time::driver::{Driver, Unpark};
+use crate::time::driver::Unpark;
 use std::fmt;
 use std::future::Future;
 use std::pin::pin;
@@ -92,20 +89,31 @@ impl Handle {
         }
     }
 
-    pub(crate) fn time(&self) -> &Driver {
+    /// Timers and I/O.
+    pub(crate) fn driver(&self) -> &Driver {
         match self {
-            Handle::Multi(s) => &s.time,
-            Handle::Current(s) => &s.time,
+            Handle::Multi(s) => &s.driver,
+            Handle::Current(s) => &s.driver,
         }
+    }
+
+    pub(crate) fn time(&self) -> &crate::time::driver::Driver {
+        &self.driver().time
+    }
+
+    pub(crate) fn io(&self) -> &crate::loom::Arc<crate::io::Handle> {
+        &self.driver().io
     }
 
     /// Wakes whoever must watch a newly inserted timer.
     pub(crate) fn unpark_for_timer(&self, unpark: Unpark) {
         match (self, unpark) {
             (_, Unpark::Nobody) => {}
-            (Handle::Multi(s), Unpark::Owner(worker)) => s.unpark_worker(worker),
+            (_, Unpark::Driver) => self.driver().unpark(),
             (Handle::Multi(s), Unpark::Anyone) => s.notify_parked_for_timer(),
-            (Handle::Current(s), _) => s.unpark_driver(),
+            // The driving thread is not parked on the driver, so it is
+            // running and looks at the timers before it parks.
+            (Handle::Current(_), Unpark::Anyone) => {}
         }
     }
 

@@ -5,7 +5,8 @@
 //! Normally these are `crossbeam_deque`'s `Worker`/`Stealer`/`Injector`.
 //! crossbeam-deque is invisible to loom, so under `cfg(loom)` the same small
 //! interface is backed by loom `Mutex<VecDeque>`s and every hand-off through a
-//! queue becomes a lock the model checker can see.
+//! queue becomes a lock the model checker can see — except the length, read
+//! without the lock as crossbeam reads it (see the stand-in's docs).
 
 use crate::task::Notified;
 
@@ -92,29 +93,58 @@ mod imp {
 
 #[cfg(loom)]
 mod imp {
+    //! The loom stand-in: a `Mutex<VecDeque>` per queue, plus its length in
+    //! an atomic that `len`/`is_empty` read *without* the lock, as
+    //! crossbeam's do. (Read under the lock, the lock itself would order a
+    //! push before a later look, and the park protocol's SeqCst fences —
+    //! which are what order them on crossbeam — could be removed without any
+    //! model noticing.) Stored under the lock, read `Relaxed`: the weakest
+    //! reading crossbeam could give.
     use super::*;
+    use crate::loom::atomic::{AtomicUsize, Ordering::Relaxed};
     use crate::loom::{Arc, Mutex};
     use std::collections::VecDeque;
 
-    type Queue = Arc<Mutex<VecDeque<Notified>>>;
+    struct Queue {
+        tasks: Mutex<VecDeque<Notified>>,
+        len: AtomicUsize,
+    }
 
-    pub(crate) struct Local(Queue);
+    impl Queue {
+        fn new() -> Queue {
+            Queue {
+                tasks: Mutex::new(VecDeque::new()),
+                len: AtomicUsize::new(0),
+            }
+        }
+        fn with<R>(&self, f: impl FnOnce(&mut VecDeque<Notified>) -> R) -> R {
+            let mut q = self.tasks.lock().unwrap();
+            let r = f(&mut q);
+            self.len.store(q.len(), Relaxed);
+            r
+        }
+        fn len(&self) -> usize {
+            self.len.load(Relaxed)
+        }
+    }
+
+    pub(crate) struct Local(Arc<Queue>);
     #[derive(Clone)]
-    pub(crate) struct Stealer(Queue);
-    pub(crate) struct Inject(Mutex<VecDeque<Notified>>);
+    pub(crate) struct Stealer(Arc<Queue>);
+    pub(crate) struct Inject(Queue);
 
     impl Local {
         pub(crate) fn new() -> Local {
-            Local(Arc::new(Mutex::new(VecDeque::new())))
+            Local(Arc::new(Queue::new()))
         }
         pub(crate) fn push(&self, task: Notified) {
-            self.0.lock().unwrap().push_back(task)
+            self.0.with(|q| q.push_back(task))
         }
         pub(crate) fn pop(&self) -> Option<Notified> {
-            self.0.lock().unwrap().pop_front()
+            self.0.with(|q| q.pop_front())
         }
         pub(crate) fn len(&self) -> usize {
-            self.0.lock().unwrap().len()
+            self.0.len()
         }
         pub(crate) fn stealer(&self) -> Stealer {
             Stealer(self.0.clone())
@@ -125,50 +155,48 @@ mod imp {
     /// thieves never hold two queue locks at once) into `dst`, returning one.
     fn hand_over(mut batch: VecDeque<Notified>, dst: &Local) -> Option<Notified> {
         let first = batch.pop_front()?;
-        dst.0.lock().unwrap().extend(batch);
+        dst.0.with(|q| q.extend(batch));
         Some(first)
     }
 
     impl Stealer {
         pub(crate) fn steal_into(&self, dst: &Local) -> Option<Notified> {
-            let batch = {
-                let mut q = self.0.lock().unwrap();
+            let batch = self.0.with(|q| {
                 let n = q.len().div_ceil(2);
                 q.drain(..n).collect()
-            };
+            });
             hand_over(batch, dst)
         }
         pub(crate) fn is_empty(&self) -> bool {
-            self.0.lock().unwrap().is_empty()
+            self.0.len() == 0
         }
         pub(crate) fn len(&self) -> usize {
-            self.0.lock().unwrap().len()
+            self.0.len()
         }
     }
 
     impl Inject {
         pub(crate) fn new() -> Inject {
-            Inject(Mutex::new(VecDeque::new()))
+            Inject(Queue::new())
         }
         pub(crate) fn push(&self, task: Notified) {
-            self.0.lock().unwrap().push_back(task)
+            self.0.with(|q| q.push_back(task))
         }
         pub(crate) fn pop_into(&self, dst: &Local) -> Option<Notified> {
-            let batch = {
-                let mut q = self.0.lock().unwrap();
+            let batch = self.0.with(|q| {
                 let n = q.len().min(LOCAL_CAPACITY / 2);
                 q.drain(..n).collect()
-            };
+            });
             hand_over(batch, dst)
         }
         pub(crate) fn pop(&self) -> Option<Notified> {
-            self.0.lock().unwrap().pop_front()
+            self.0.with(|q| q.pop_front())
         }
         pub(crate) fn is_empty(&self) -> bool {
-            self.0.lock().unwrap().is_empty()
+            self.0.len() == 0
         }
         pub(crate) fn len(&self) -> usize {
-            self.0.lock().unwrap().len()
+            self.0.len()
         }
     }
 }

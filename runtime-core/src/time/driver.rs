@@ -1,25 +1,22 @@
 //! The time driver: the timing wheel behind a mutex, the clock, and the
-//! protocol that decides who fires timers while workers sleep.
+//! protocol that decides who fires timers while every thread sleeps.
 //!
 //! Who fires due timers:
-//! * a worker about to park *owns* the driver if nobody else does and a
-//!   timer is queued: it parks with a timeout (the next expiration) instead of
-//!   indefinitely, and fires what is due when it wakes. At most one worker is
-//!   the owner at a time (`Inner::owner`, under the wheel lock), so idle
-//!   workers never all wake at every deadline; the others park indefinitely;
-//! * a running worker checks every 61 ticks (one relaxed load of
-//!   `next_wake` when nothing is due; a clock read when a timer is pending);
-//! * the current-thread driver checks before parking and parks with a
-//!   timeout.
+//! * the thread parked on the runtime's driver (`crate::driver`: a worker
+//!   with nothing to do, or the current-thread `block_on`) sleeps at most
+//!   until the next expiration ([`Driver::park_begin`] computes it and
+//!   records it under the wheel lock) and fires what is due when it wakes;
+//! * a running thread checks every 61 ticks (one relaxed load of
+//!   `next_wake` when nothing is due; a clock read when a timer is pending).
 //!
-//! Inserting a timer earlier than what the owner sleeps until returns
-//! [`Unpark::Owner`]: the caller unparks the owner so it re-computes its
-//! timeout. With no owner it returns [`Unpark::Anyone`]: the caller wakes a
-//! parked worker *only if nobody is searching* (the usual notify rule): a
-//! worker that registered as parked before the timer's insert takes the
-//! wheel lock after it (it re-reads the wheel when choosing its timeout), or
-//! is woken by that notify — so a timer inserted while every worker sleeps
-//! still fires on time, and a burst of inserts wakes at most one worker.
+//! This module knows nothing of workers. Inserting a timer earlier than what
+//! the parked thread sleeps until returns [`Unpark::Driver`]: the caller
+//! unparks the driver so it re-computes its timeout. With nobody parked on
+//! the driver it returns [`Unpark::Anyone`]: the multi-thread caller wakes a
+//! parked worker *only if nobody is searching* (the usual notify rule), and
+//! that worker, finding no task, parks on the driver, whose `park_begin`
+//! reads the wheel after the insert. So a timer inserted while every thread
+//! sleeps still fires on time, and a burst of inserts wakes at most one.
 //!
 //! No user code runs under the wheel lock: a task's waker is cloned before
 //! the lock is taken, and every waker the wheel gives up (replaced, removed,
@@ -44,9 +41,9 @@ pub(crate) struct Driver {
 
 struct Inner {
     wheel: Wheel,
-    /// The worker parked with a timeout on behalf of all timers, and the
-    /// tick it sleeps until.
-    owner: Option<(usize, u64)>,
+    /// The tick until which the thread parked on the driver sleeps
+    /// (`u64::MAX`: until woken), or `None` while nobody is parked on it.
+    parked_until: Option<u64>,
 }
 
 /// Who, if anyone, must be woken after an insert.
@@ -54,9 +51,9 @@ struct Inner {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Unpark {
     Nobody,
-    /// This worker owns the driver and sleeps past the new deadline.
-    Owner(usize),
-    /// No worker watches the wheel: wake one if all are asleep.
+    /// The thread parked on the driver sleeps past the new deadline.
+    Driver,
+    /// Nobody is parked on the driver: wake a thread if all are asleep.
     Anyone,
 }
 
@@ -66,7 +63,7 @@ impl Driver {
             clock: Clock::new(start_paused),
             inner: Mutex::new(Inner {
                 wheel: Wheel::new(),
-                owner: None,
+                parked_until: None,
             }),
             next_wake: AtomicU64::new(u64::MAX),
         }
@@ -129,8 +126,8 @@ impl Driver {
                 return (None, Unpark::Nobody);
             }
         };
-        let unpark = match inner.owner {
-            Some((worker, until)) if tick < until => Unpark::Owner(worker),
+        let unpark = match inner.parked_until {
+            Some(until) if tick < until => Unpark::Driver,
             Some(_) => Unpark::Nobody,
             None if tick < self.next_wake.load(Relaxed) => Unpark::Anyone,
             None => Unpark::Nobody,
@@ -199,33 +196,40 @@ impl Driver {
         }
         let n = wakers.len();
         for w in wakers {
-            w.wake();
+            crate::contain::wake(w, "a timer");
         }
         n
     }
 
-    /// A worker about to park: if it may own the driver (nobody else does and
-    /// a timer is queued), it becomes the owner and gets the time to sleep.
-    pub(crate) fn park_timeout(&self, worker: usize) -> Option<Duration> {
+    /// The thread that holds the driver is about to sleep in it: returns how
+    /// long to sleep (until the next timer, at most `max`; `None`: until
+    /// woken) and records the tick it sleeps until, so that an earlier insert
+    /// knows to wake it. With the clock paused, virtual time does not pass
+    /// while it sleeps: it sleeps for `max`, and any insert wakes it.
+    pub(crate) fn park_begin(&self, max: Option<Duration>) -> Option<Duration> {
         let mut inner = self.inner.lock().unwrap();
-        let next = inner.wheel.next_expiration()?;
-        match inner.owner {
-            Some((w, _)) if w != worker => return None,
-            _ => inner.owner = Some((worker, next)),
+        if self.clock.is_paused() {
+            inner.parked_until = Some(u64::MAX);
+            return max;
         }
-        let since_start = self
-            .clock
-            .now()
-            .saturating_duration_since(self.clock.start());
-        Some(Duration::from_millis(next).saturating_sub(since_start))
+        let next = inner.wheel.next_expiration();
+        inner.parked_until = Some(next.unwrap_or(u64::MAX));
+        let until_timer = next.map(|next| {
+            let since_start = self
+                .clock
+                .now()
+                .saturating_duration_since(self.clock.start());
+            Duration::from_millis(next).saturating_sub(since_start)
+        });
+        match (until_timer, max) {
+            (Some(t), Some(m)) => Some(t.min(m)),
+            (t, m) => t.or(m),
+        }
     }
 
-    /// The owner leaves park.
-    pub(crate) fn release(&self, worker: usize) {
-        let mut inner = self.inner.lock().unwrap();
-        if matches!(inner.owner, Some((w, _)) if w == worker) {
-            inner.owner = None;
-        }
+    /// The thread that slept in the driver is awake again.
+    pub(crate) fn park_end(&self) {
+        self.inner.lock().unwrap().parked_until = None;
     }
 
     /// Earliest queued deadline, as an instant (current-thread parking and

@@ -25,9 +25,6 @@ mod sleep;
 mod timeout;
 mod wheel;
 
-#[cfg(all(test, loom))]
-mod loom_driver;
-
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};

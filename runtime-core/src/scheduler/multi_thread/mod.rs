@@ -8,8 +8,12 @@
 //! * scheduled from anywhere else: onto the global injector.
 //!
 //! Either way, if the push made stealable work, `notify_parked` wakes a
-//! sleeping worker when nobody is searching (see `idle.rs` for why no
-//! wake-up is lost). The worker loop and its search order live in `worker.rs`.
+//! sleeping worker when nobody is searching. That protocol — the push's
+//! fence and notify, the last searcher's re-check, the park loop — lives in
+//! `idle.rs`, with why no wake-up is lost. The worker loop and its search
+//! order live in `worker.rs`. A parked worker sleeps on the runtime's driver
+//! (timers and I/O, `crate::driver`) if no other worker does, else on its
+//! condition variable (`scheduler/park.rs`).
 //!
 //! Shutdown: `begin_shutdown` raises `shutdown` and unparks everyone; each
 //! worker finishes its current poll, drops what is left in its local queue
@@ -18,18 +22,22 @@
 //! `shutdown` after its push (SeqCst fence on both sides) and drains itself,
 //! so no task reference is stranded in the injector.
 
+mod idle;
 mod worker;
 
-use super::idle::Idle;
+#[cfg(all(test, loom))]
+mod loom_idle;
+
 use super::park::Parker;
 use super::queue::{Inject, Local, Stealer};
 use super::{Config, Reports};
-use crate::loom::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
+use crate::driver::Driver;
+use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
 use crate::loom::{Arc, Condvar, Mutex};
 use crate::task::{
     self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
 };
-use crate::time::driver::Driver;
+use idle::Idle;
 use std::future::Future;
 use std::time::Duration;
 
@@ -40,7 +48,8 @@ pub(crate) struct Shared {
     inject: Inject,
     idle: Idle,
     pub(crate) registry: Registry,
-    pub(crate) time: Driver,
+    /// Timers and I/O; parked on by at most one idle worker (`idle.rs`).
+    pub(crate) driver: Driver,
     pub(crate) reports: Reports,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
@@ -101,7 +110,10 @@ impl WorkerMetrics {
 
 impl Shared {
     /// Creates the shared state and the local queue each worker will own.
-    pub(crate) fn new(num_workers: usize, config: Config) -> (Arc<Shared>, Vec<Local>) {
+    pub(crate) fn new(
+        num_workers: usize,
+        config: Config,
+    ) -> std::io::Result<(Arc<Shared>, Vec<Local>)> {
         let locals: Vec<Local> = (0..num_workers).map(|_| Local::new()).collect();
         let remotes = locals
             .iter()
@@ -116,7 +128,7 @@ impl Shared {
             inject: Inject::new(),
             idle: Idle::new(num_workers),
             registry: Registry::new(num_workers * 4),
-            time: Driver::new(false),
+            driver: Driver::new(false)?,
             reports: Reports::default(),
             shutdown: AtomicBool::new(false),
             config,
@@ -124,7 +136,7 @@ impl Shared {
             alive: Mutex::new(num_workers),
             exited: Condvar::new(),
         });
-        (shared, locals)
+        Ok((shared, locals))
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -167,17 +179,6 @@ impl Shared {
         })
     }
 
-    /// Whether parked worker `index` should spin before sleeping (see
-    /// `blocking_in_flight`); true makes it the spinner, until
-    /// [`Shared::end_spin`].
-    fn begin_spin(&self, index: usize) -> bool {
-        self.blocking_in_flight.load(Relaxed) > 0 && self.idle.begin_spin(index)
-    }
-
-    fn end_spin(&self, index: usize) {
-        self.idle.end_spin(index);
-    }
-
     fn schedule_task(&self, task: Notified, is_yield: bool) {
         let rejected = worker::with_current(|cx| match cx {
             Some(cx) if std::ptr::eq(cx.shared(), self) => cx.schedule_local(task, is_yield),
@@ -185,46 +186,6 @@ impl Shared {
         });
         if let Some(task) = rejected {
             self.push_remote(task);
-        }
-    }
-
-    fn push_remote(&self, task: Notified) {
-        self.inject.push(task);
-        fence(SeqCst);
-        if self.shutdown.load(SeqCst) {
-            // Shutdown may have drained the injector before our push landed.
-            self.drain_inject();
-            return;
-        }
-        self.notify_parked();
-    }
-
-    /// Wakes one parked worker if nobody is searching. Callers issue a SeqCst
-    /// fence after making work visible (see `idle.rs`).
-    fn notify_parked(&self) {
-        if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark();
-        }
-    }
-
-    pub(crate) fn unpark_worker(&self, index: usize) {
-        self.remotes[index].parker.unpark();
-    }
-
-    /// A timer was inserted while no worker watches the wheel.
-    pub(crate) fn notify_parked_for_timer(&self) {
-        fence(SeqCst);
-        self.notify_parked();
-    }
-
-    /// The last searcher's re-check once it has stopped searching (to park,
-    /// or to run work it found): pushes made while it searched woke nobody,
-    /// so if any queue holds work, wake a parked worker for it (see
-    /// `idle.rs` for why the fence makes this enough).
-    fn recheck_as_last_searcher(&self) {
-        fence(SeqCst);
-        if !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty()) {
-            self.notify_parked();
         }
     }
 
@@ -236,14 +197,15 @@ impl Shared {
         if self.shutdown.swap(true, SeqCst) {
             return;
         }
-        for remote in self.remotes.iter() {
-            remote.parker.unpark();
+        for index in 0..self.remotes.len() {
+            self.unpark_worker(index);
         }
     }
 
     pub(crate) fn shutdown_tasks(&self) {
         self.registry.close_and_shutdown();
         self.drain_inject();
+        self.driver.shutdown();
     }
 
     fn drain_inject(&self) {

@@ -1,8 +1,10 @@
 //! One worker thread: find a task, run it, repeat; park when there is none.
 //!
 //! Search order, each tick:
-//! 1. every 61st tick, the injector first, so tasks from outside are not
-//!    starved by a worker whose local queue never empties;
+//! 1. every 61st tick, maintenance — the driver's I/O events (a zero-timeout
+//!    poll) and due timers, whose woken tasks land in this worker's queue —
+//!    then the injector first, so tasks from outside are not starved by a
+//!    worker whose local queue never empties;
 //! 2. the LIFO slot (the task most recently woken by the running task: the
 //!    message-passing fast path), at most 3 times in a row — then its occupant
 //!    goes to the back of the queue, so a ping-pong pair cannot starve the
@@ -11,7 +13,13 @@
 //! 4. as a *searcher* (at most half the workers search at once): steal half
 //!    of a randomly chosen sibling's queue, trying each sibling once, then the
 //!    injector;
-//! 5. park (see `idle.rs` for the protocol).
+//! 5. park (see `idle.rs` for the protocol): on the driver if no other
+//!    worker is, else on its condition variable.
+//!
+//! A panic that escapes this loop (not a task's: those are caught around
+//! each poll; not a waker's: those are caught where the runtime calls them,
+//! `contain.rs`) is a bug in the runtime: the worker aborts the process
+//! with a message, rather than leave a runtime whose tasks silently stop.
 //!
 //! The worker's `Core` (local queue, LIFO slot, counters) is reached through
 //! a thread-local pointer, because a task polled here may schedule another
@@ -19,9 +27,9 @@
 //! across a poll; a schedule that finds it borrowed (a destructor running
 //! while the worker drains its queue) goes to the injector instead.
 
+use super::idle::Unparked;
 use super::{Shared, WorkerMetrics};
 use crate::context;
-use crate::loom::atomic::{fence, Ordering::SeqCst};
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
 use crate::scheduler::Handle;
@@ -33,13 +41,6 @@ use std::ptr;
 const INJECT_INTERVAL: u32 = 61;
 /// LIFO-slot polls in a row before the slot's task has to queue.
 const MAX_LIFO_STREAK: u8 = 3;
-/// `yield_now` rounds an idle worker spins before sleeping while blocking
-/// jobs are in flight: each is a `sched_yield`, under a microsecond when
-/// nothing else wants the core, longer when something does (so the spin
-/// stretches when the job's thread is slow to get a core).
-const SPIN_ROUNDS: u32 = 64;
-/// The most that spin may take, whatever the rounds cost.
-const SPIN_MAX: std::time::Duration = std::time::Duration::from_micros(200);
 
 pub(crate) struct WorkerCx {
     shared: Arc<Shared>,
@@ -97,8 +98,18 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
                 let _ = CURRENT.try_with(|c| c.set(ptr::null()));
             }
         }
+        /// Armed while the loop runs: an unwind out of it aborts (module docs).
+        struct AbortOnUnwind;
+        impl Drop for AbortOnUnwind {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    crate::contain::abort_worker_panicked();
+                }
+            }
+        }
         CURRENT.with(|c| c.set(&cx));
         let _reset = Reset;
+        let _abort = AbortOnUnwind;
         cx.run_loop();
         cx.metrics().not_polling();
     }
@@ -127,10 +138,21 @@ impl WorkerCx {
 
     fn run_loop(&self) {
         while !self.shared.is_shutdown() {
-            let task = {
+            let tick = {
                 let mut core = self.core.borrow_mut();
                 core.tick = core.tick.wrapping_add(1);
-                match self.next_task(&mut core) {
+                core.tick
+            };
+            let maintenance = tick % INJECT_INTERVAL == 0;
+            if maintenance {
+                // With the core not borrowed, so that the tasks woken here
+                // go to this worker's own queue.
+                self.metrics().not_polling();
+                self.shared.driver.maintain();
+            }
+            let task = {
+                let mut core = self.core.borrow_mut();
+                match self.next_task(&mut core, maintenance) {
                     Some(t) => Some(t),
                     None => self.steal_work(&mut core),
                 }
@@ -142,13 +164,8 @@ impl WorkerCx {
         }
     }
 
-    fn next_task(&self, core: &mut Core) -> Option<Notified> {
-        if core.tick % INJECT_INTERVAL == 0 {
-            // Maintenance: timers due while this worker was busy.
-            if self.shared.time.is_due() {
-                self.metrics().not_polling();
-                self.shared.time.fire_due();
-            }
+    fn next_task(&self, core: &mut Core, injector_first: bool) -> Option<Notified> {
+        if injector_first {
             if let Some(t) = self.shared.inject.pop_into(&core.local) {
                 return Some(t);
             }
@@ -229,8 +246,7 @@ impl WorkerCx {
         };
         drop(core);
         if notify {
-            fence(SeqCst);
-            self.shared.notify_parked();
+            self.shared.notify_after_local_push();
         }
         None
     }
@@ -251,62 +267,21 @@ impl WorkerCx {
 
     fn park(&self) {
         self.metrics().not_polling();
-        let shared = &self.shared;
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         WorkerMetrics::bump(&self.metrics().parks);
-        if shared.idle.worker_to_parked(self.index, was_searching) {
-            // Last searcher: if work arrived, wake somebody (possibly
-            // ourselves) to take it.
-            shared.recheck_as_last_searcher();
+        let left = self
+            .shared
+            .park_worker(self.index, was_searching, || self.has_local_work());
+        if left == Unparked::Searching {
+            self.core.borrow_mut().is_searching = true;
         }
-        let parker = &shared.remotes[self.index].parker;
-        if shared.begin_spin(self.index) {
-            // A blocking job is running and its result will likely wake a
-            // task soon. An unpark that finds us spinning is one atomic swap:
-            // no futex wake for the notifier, no wake-up latency for us
-            // (about a quarter of a spawn_blocking round trip here).
-            // `yield_now` gives the core to any runnable thread (such as the
-            // pool thread running the job). Nobody watches the timer wheel
-            // meanwhile, hence the short bound; a timer inserted now notifies
-            // a sleeper, and we are the first one picked.
-            let start = std::time::Instant::now();
-            for _ in 0..SPIN_ROUNDS {
-                if parker.is_notified() || shared.is_shutdown() || start.elapsed() > SPIN_MAX {
-                    break;
-                }
-                crate::loom::thread::yield_now();
-            }
-            shared.end_spin(self.index);
-        }
-        loop {
-            // At most one parked worker sleeps with a timeout on behalf of
-            // every timer (see `time/driver.rs`); the others sleep until
-            // notified.
-            match shared.time.park_timeout(self.index) {
-                Some(timeout) => parker.park_timeout(timeout),
-                None => parker.park(),
-            }
-            if shared.is_shutdown() {
-                shared.time.release(self.index);
-                return;
-            }
-            let notified = !shared.idle.is_parked(self.index);
-            let due = shared.time.is_due();
-            if notified || due {
-                // Either a notifier took us off the sleepers list and
-                // counted us as searching, or we leave on our own to fire
-                // timers (and count ourselves).
-                if due && !notified {
-                    shared.idle.unpark_self(self.index);
-                }
-                shared.time.release(self.index);
-                self.core.borrow_mut().is_searching = true;
-                if due {
-                    shared.time.fire_due();
-                }
-                return;
-            }
-        }
+    }
+
+    /// Tasks in this worker's own LIFO slot or queue (woken by the driver
+    /// while it was parked on it).
+    fn has_local_work(&self) -> bool {
+        let core = self.core.borrow();
+        core.lifo.is_some() || core.local.len() > 0
     }
 }
 
@@ -354,7 +329,7 @@ mod loom_lifo {
     #[test]
     fn loom_lifo_displacement_vs_steal() {
         loom::model(|| {
-            let (shared, mut locals) = Shared::new(2, config());
+            let (shared, mut locals) = Shared::new(2, config()).unwrap();
             let thief_local = locals.pop().unwrap();
             let cx = WorkerCx {
                 shared: shared.clone(),
@@ -393,7 +368,7 @@ mod loom_lifo {
             assert!(cx.schedule_local(second, false).is_none());
             let mut ran = 0;
             loop {
-                let t = cx.next_task(&mut cx.core.borrow_mut());
+                let t = cx.next_task(&mut cx.core.borrow_mut(), false);
                 match t {
                     Some(t) => {
                         t.run();
