@@ -1,10 +1,13 @@
-//! Scheduler benchmarks, this runtime and tokio side by side (DESIGN.md §7).
+//! Scheduler benchmarks, this runtime, tokio and smol side by side (DESIGN.md
+//! §7, issue 19).
 //!
-//! Every workload is written once, generically over [`Rt`], and run on both
-//! runtimes with the same number of workers ([`WORKERS`]), so the two
-//! functions of a group (`runtime`, `tokio`) run exactly the same code apart
-//! from the runtime calls. Each runtime is built once per bench function,
-//! outside the timed loop.
+//! Every workload is written once, generically over [`Rt`], and run on the
+//! three runtimes with the same number of workers ([`workers`]:
+//! `BENCH_WORKERS`, default 2), so the functions of a group (`runtime`,
+//! `tokio`, `smol`) run exactly the same code apart from the runtime calls.
+//! Each runtime is built once per bench function, outside the timed loop.
+//! "smol" is what a smol user runs: async-executor on N threads, `blocking`
+//! for `spawn_blocking`, async-io's timers.
 //!
 //! Groups: `spawn_many_local`, `spawn_many_remote`, `yield_many`, `ping_pong`,
 //! `chained_spawn`, and `scaling` (functions `runtime/N`, `tokio/N`).
@@ -33,8 +36,15 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Worker threads for both runtimes (the machine has 2 cores).
-const WORKERS: usize = 2;
+/// Worker threads for every runtime: `BENCH_WORKERS`, default 2 (the
+/// machine has 2 cores).
+fn workers() -> usize {
+    std::env::var("BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .filter(|&w| w > 0)
+        .unwrap_or(2)
+}
 
 const SPAWN_MANY: usize = 10_000;
 const YIELD_TASKS: usize = 100;
@@ -81,7 +91,7 @@ impl Rt for Ours {
     fn build() -> Self {
         Ours(
             runtime::Builder::new_multi_thread()
-                .worker_threads(WORKERS)
+                .worker_threads(workers())
                 .build()
                 .unwrap(),
         )
@@ -130,7 +140,7 @@ impl Rt for Tokio {
     fn build() -> Self {
         Tokio(
             tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(WORKERS)
+                .worker_threads(workers())
                 .enable_time()
                 .build()
                 .unwrap(),
@@ -168,6 +178,125 @@ impl Rt for Tokio {
     }
     async fn timeout<F: Future + Send>(d: Duration, f: F) {
         let _ = tokio::time::timeout(d, f).await;
+    }
+}
+
+/// smol: async-executor run by `workers()` threads; the block_on thread only
+/// polls its own future, as on the other two.
+struct Smol {
+    ex: Arc<async_executor::Executor<'static>>,
+    stop: Vec<oneshot::Sender<()>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+thread_local! {
+    /// The executor of this thread (its runners, and a `block_on` caller),
+    /// for `Rt::spawn`, which has no `self`.
+    static SMOL: std::cell::RefCell<Option<Arc<async_executor::Executor<'static>>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A smol task that, like a `JoinHandle`, detaches when dropped (an
+/// `async_task::Task` cancels when dropped).
+struct SmolHandle<T>(Option<async_executor::Task<T>>);
+
+impl<T> Future for SmolHandle<T> {
+    type Output = Result<T, std::convert::Infallible>;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let task = self.0.as_mut().expect("polled after completion");
+        let out = std::task::ready!(std::pin::Pin::new(task).poll(cx));
+        self.0 = None;
+        std::task::Poll::Ready(Ok(out))
+    }
+}
+
+impl<T> Drop for SmolHandle<T> {
+    fn drop(&mut self) {
+        if let Some(t) = self.0.take() {
+            t.detach();
+        }
+    }
+}
+
+impl Rt for Smol {
+    type JoinError = std::convert::Infallible;
+    type Handle<T: Send + 'static> = SmolHandle<T>;
+
+    fn build() -> Self {
+        let ex = Arc::new(async_executor::Executor::new());
+        let (mut stop, mut threads) = (Vec::new(), Vec::new());
+        for _ in 0..workers() {
+            let (tx, rx) = oneshot::channel::<()>();
+            let ex = ex.clone();
+            stop.push(tx);
+            threads.push(std::thread::spawn(move || {
+                SMOL.with(|c| *c.borrow_mut() = Some(ex.clone()));
+                futures_lite::future::block_on(ex.run(rx)).ok();
+            }));
+        }
+        Smol { ex, stop, threads }
+    }
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        let prev = SMOL.with(|c| c.borrow_mut().replace(self.ex.clone()));
+        let out = futures_lite::future::block_on(f);
+        SMOL.with(|c| *c.borrow_mut() = prev);
+        out
+    }
+    fn spawn_remote<F>(&self, f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SmolHandle(Some(self.ex.spawn(f)))
+    }
+    fn spawn<F>(f: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        SMOL.with(|c| {
+            let ex = c.borrow();
+            SmolHandle(Some(
+                ex.as_ref().expect("inside the smol executor").spawn(f),
+            ))
+        })
+    }
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        futures_lite::future::yield_now()
+    }
+    fn spawn_blocking<F, T>(f: F) -> Self::Handle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        // `blocking::unblock` returns a future; run it as a task so that
+        // dropping the handle detaches, as with the other two.
+        Self::spawn(blocking::unblock(f))
+    }
+    async fn sleep(d: Duration) {
+        async_io::Timer::after(d).await;
+    }
+    async fn timeout<F: Future + Send>(d: Duration, f: F) {
+        use futures_lite::FutureExt;
+        async { drop(f.await) }
+            .or(async {
+                async_io::Timer::after(d).await;
+            })
+            .await
+    }
+}
+
+impl Drop for Smol {
+    fn drop(&mut self) {
+        for tx in self.stop.drain(..) {
+            let _ = tx.send(());
+        }
+        for t in self.threads.drain(..) {
+            t.join().unwrap();
+        }
     }
 }
 
@@ -381,6 +510,10 @@ fn side_by_side(c: &mut Criterion, name: &str, work: fn(&dyn Workload)) {
         let rt = Tokio::build();
         group.bench_function("tokio", |b| b.iter(|| work(&rt)));
     }
+    {
+        let rt = Smol::build();
+        group.bench_function("smol", |b| b.iter(|| work(&rt)));
+    }
     group.finish();
 }
 
@@ -469,6 +602,12 @@ fn scaling(c: &mut Criterion) {
                 b.iter(|| spawn_join_n(&rt, n))
             });
         }
+        {
+            let rt = Smol::build();
+            group.bench_with_input(BenchmarkId::new("smol", n), &n, |b, &n| {
+                b.iter(|| spawn_join_n(&rt, n))
+            });
+        }
     }
     group.finish();
 }
@@ -485,6 +624,7 @@ struct Case {
     iters: u32,
     ours: fn(&Ours),
     tokio: fn(&Tokio),
+    smol: fn(&Smol),
 }
 
 macro_rules! case {
@@ -494,6 +634,7 @@ macro_rules! case {
             iters: $iters,
             ours: |$r: &Ours| $body,
             tokio: |$r: &Tokio| $body,
+            smol: |$r: &Smol| $body,
         }
     };
 }
@@ -536,6 +677,7 @@ fn print_metrics(filter: &str) {
     ];
     let ours = Ours::build();
     let tokio = Tokio::build();
+    let smol = Smol::build();
     let totals = |rt: &Ours| {
         let m = rt.0.handle().metrics();
         let sum = |f: &dyn Fn(usize) -> u64| (0..m.num_workers()).map(f).sum::<u64>();
@@ -557,15 +699,26 @@ fn print_metrics(filter: &str) {
         }
     }
     println!(
-        "{:<26} {:>10} {:>10} {:>6} {:>10} {:>8} {:>8}   (runtime: per iteration, {} workers; \
-         times: median of {} interleaved rounds)",
-        "workload", "runtime", "tokio", "ratio", "polls", "steals", "parks", WORKERS, rounds
+        "{:<26} {:>10} {:>10} {:>10} {:>7} {:>7} {:>10} {:>8} {:>8}   (runtime: per iteration, {} \
+         workers; times: median of {} interleaved rounds; ratios runtime/tokio, runtime/smol)",
+        "workload",
+        "runtime",
+        "tokio",
+        "smol",
+        "/tokio",
+        "/smol",
+        "polls",
+        "steals",
+        "parks",
+        workers(),
+        rounds
     );
     let all = filter == "1";
     for case in cases.into_iter().filter(|c| all || c.name.contains(filter)) {
         (case.ours)(&ours); // warm up (allocator, queues)
         (case.tokio)(&tokio);
-        let (mut t_ours, mut t_tokio) = (Vec::new(), Vec::new());
+        (case.smol)(&smol);
+        let (mut t_ours, mut t_tokio, mut t_smol) = (Vec::new(), Vec::new(), Vec::new());
         let mut counts = [0u64; 3];
         for _ in 0..rounds {
             let before = totals(&ours);
@@ -583,15 +736,22 @@ fn print_metrics(filter: &str) {
                 (case.tokio)(&tokio);
             }
             t_tokio.push(start.elapsed() / case.iters);
+            let start = std::time::Instant::now();
+            for _ in 0..case.iters {
+                (case.smol)(&smol);
+            }
+            t_smol.push(start.elapsed() / case.iters);
         }
-        let (a, b) = (median(t_ours), median(t_tokio));
+        let (a, b, c) = (median(t_ours), median(t_tokio), median(t_smol));
         let per = |k: usize| counts[k] as f64 / (rounds as u32 * case.iters) as f64;
         println!(
-            "{:<26} {:>10.3?} {:>10.3?} {:>6.2} {:>10.1} {:>8.1} {:>8.1}",
+            "{:<26} {:>10.3?} {:>10.3?} {:>10.3?} {:>7.2} {:>7.2} {:>10.1} {:>8.1} {:>8.1}",
             case.name,
             a,
             b,
+            c,
             a.as_secs_f64() / b.as_secs_f64(),
+            a.as_secs_f64() / c.as_secs_f64(),
             per(0),
             per(1),
             per(2)
@@ -615,7 +775,7 @@ const OBSERVABILITY: [Named; 2] = [
 fn observed_runtime(threshold: Option<Duration>) -> Ours {
     Ours(
         runtime::Builder::new_multi_thread()
-            .worker_threads(WORKERS)
+            .worker_threads(workers())
             .slow_poll_threshold(threshold)
             .build()
             .unwrap(),
@@ -688,10 +848,90 @@ fn observability(c: &mut Criterion) {
     }
 }
 
+/// One start-up: build a runtime, run an empty `block_on`, drop it.
+type Startup = (&'static str, fn());
+
+/// What a program that wraps a sync API around `block_on` (and every
+/// `#[runtime::test]`) pays per runtime, for each flavor.
+const STARTUPS: [Startup; 6] = [
+    ("startup/current_thread/runtime", || {
+        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {});
+    }),
+    ("startup/current_thread/tokio", || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {});
+    }),
+    ("startup/current_thread/smol", || {
+        let ex = async_executor::LocalExecutor::new();
+        futures_lite::future::block_on(ex.run(async {}));
+    }),
+    ("startup/multi_thread/runtime", || {
+        let rt = Ours::build();
+        rt.block_on(async {});
+    }),
+    ("startup/multi_thread/tokio", || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers())
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {});
+    }),
+    ("startup/multi_thread/smol", || {
+        let rt = Smol::build();
+        rt.block_on(async {});
+    }),
+];
+
+/// `BENCH_METRICS=startup`: each start-up `BENCH_ROUNDS` (default 200)
+/// times, interleaved one by one across the runtimes; medians.
+fn print_startup() {
+    let rounds = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200usize);
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); STARTUPS.len()];
+    for (_, f) in STARTUPS {
+        f(); // warm up
+    }
+    for _ in 0..rounds {
+        for (i, (_, f)) in STARTUPS.iter().enumerate() {
+            let start = std::time::Instant::now();
+            f();
+            times[i].push(start.elapsed());
+        }
+    }
+    println!(
+        "median of {rounds} interleaved runs, {} workers:",
+        workers()
+    );
+    for ((name, _), t) in STARTUPS.iter().zip(times) {
+        println!("{name:<34} {:>10.1?}", median(t));
+    }
+}
+
+fn startup(c: &mut Criterion) {
+    let mut group = c.benchmark_group("startup");
+    group
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    for (name, f) in STARTUPS {
+        group.bench_function(name.trim_start_matches("startup/"), |b| b.iter(f));
+    }
+    group.finish();
+}
+
 fn main() {
     if let Some(filter) = std::env::var("BENCH_METRICS").ok().filter(|v| v != "0") {
         if filter == "observability" {
             print_observability();
+        } else if filter == "startup" {
+            print_startup();
         } else {
             print_metrics(&filter);
         }
@@ -701,5 +941,6 @@ fn main() {
     workloads(&mut c);
     scaling(&mut c);
     observability(&mut c);
+    startup(&mut c);
     c.final_summary();
 }
