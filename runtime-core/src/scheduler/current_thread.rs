@@ -106,7 +106,7 @@ impl Shared {
                 taken: false,
                 waiters: Vec::new(),
             }),
-            registry: Registry::new(1),
+            registry: Registry::new(0),
             driver: Driver::new(config.start_paused)?,
             reports: Reports::default(),
             blocking: config.blocking.clone(),
@@ -120,7 +120,8 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = task::spawn(future, this.clone(), &this.registry, meta);
+        let shard = this.registry.shared_shard();
+        let (join, notified) = task::spawn(future, this.clone(), &this.registry, shard, meta);
         if let Some(notified) = notified {
             this.push(notified);
         }
@@ -296,7 +297,7 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: RawTask) -> Option<Task> {
-        self.registry.remove(task)
+        self.registry.remove(task, None)
     }
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {

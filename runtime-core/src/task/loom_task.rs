@@ -23,22 +23,30 @@ impl Schedule for TestSched {
         self.queue.lock().unwrap().push_back(task);
     }
     fn release(&self, task: RawTask) -> Option<Task> {
-        self.registry.remove(task)
+        self.registry.remove(task, None)
     }
     fn unhandled_panic(&self, _: &super::Header, _: &super::JoinError) {
         self.reports.fetch_add(1, SeqCst);
     }
 }
 
-fn new_sched() -> Arc<TestSched> {
+/// A scheduler whose registry has `workers` worker shards besides the
+/// shared one. `release` runs on no worker (`here` is `None`), so a task
+/// bound to a worker's shard is handed back to it (`registry.rs`).
+fn sched_with(workers: usize) -> Arc<TestSched> {
     Arc::new(TestSched {
         queue: Mutex::new(VecDeque::new()),
-        registry: Registry::new(1),
+        registry: Registry::new(workers),
         reports: AtomicUsize::new(0),
     })
 }
 
-fn spawn_on<F>(s: &Arc<TestSched>, f: F) -> JoinHandle<F::Output>
+fn new_sched() -> Arc<TestSched> {
+    sched_with(0)
+}
+
+/// Spawns into registry shard `shard` and queues the task.
+fn spawn_in<F>(s: &Arc<TestSched>, shard: usize, f: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -47,9 +55,17 @@ where
         name: None,
         spawned_at: std::panic::Location::caller(),
     };
-    let (join, notified) = spawn(f, s.clone(), &s.registry, meta);
+    let (join, notified) = spawn(f, s.clone(), &s.registry, shard, meta);
     s.schedule(notified.unwrap(), false);
     join
+}
+
+fn spawn_on<F>(s: &Arc<TestSched>, f: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn_in(s, s.registry.shared_shard(), f)
 }
 
 fn run_queued(s: &TestSched) -> usize {
@@ -387,5 +403,41 @@ fn loom_join_drop_vs_panicking_completion() {
         th.join().unwrap();
         assert_eq!(s.reports.load(SeqCst), 1, "reported exactly once");
         assert_eq!(Arc::strong_count(&s), 1);
+    });
+}
+
+/// Catches, in the registry (`registry.rs`): a task that completes on
+/// another thread than its shard's owner being counted alive after its
+/// joiner saw it finish, listed by a snapshot once complete, lost (its slot
+/// never freed: the cell leaks) or freed twice when its hand-back races the
+/// owner's next bind (which drains) and a snapshot.
+#[test]
+fn loom_registry_hand_back_vs_bind_vs_snapshot() {
+    loom::model(|| {
+        let s = sched_with(1);
+        // Task A, bound to worker 0's shard, completes on another thread.
+        let mut a = spawn_in(&s, 0, async {});
+        let a_task = s.queue.lock().unwrap().pop_front().unwrap();
+        let runner = thread::spawn(move || a_task.run());
+        let s2 = s.clone();
+        let snap = thread::spawn(move || {
+            let ids: Vec<_> = s2.registry.snapshot().into_iter().map(|t| t.id()).collect();
+            ids
+        });
+        // The owner binds task B meanwhile (draining what was handed back).
+        let b = spawn_in(&s, 0, std::future::pending::<()>());
+        runner.join().unwrap();
+        let seen = snap.join().unwrap();
+        assert!(seen.len() <= 2);
+        assert_eq!(poll_once(&mut a).map(|r| r.is_ok()), Poll::Ready(true));
+        // A joiner that saw A finish counts only B.
+        assert_eq!(s.registry.len(), 1);
+        let listed: Vec<_> = s.registry.snapshot().into_iter().map(|t| t.id()).collect();
+        assert_eq!(listed, vec![b.id()]);
+        drop((a, b));
+        s.registry.close_and_shutdown();
+        run_queued(&s);
+        assert_eq!(s.registry.len(), 0);
+        assert_eq!(Arc::strong_count(&s), 1, "a task cell leaked");
     });
 }

@@ -171,12 +171,14 @@ impl Notified {
     }
 }
 
-/// Allocates a task and binds it to `registry`, returning the `Notified` to
+/// Allocates a task and binds it to `registry` in `shard` (the spawning
+/// worker's, or the registry's shared shard), returning the `Notified` to
 /// queue (none if the registry is closed: the task was cancelled at once).
 pub(crate) fn spawn<F, S>(
     future: F,
     scheduler: crate::loom::Arc<S>,
     registry: &Registry,
+    shard: usize,
     meta: Meta,
 ) -> (JoinHandle<F::Output>, Option<Notified>)
 where
@@ -188,7 +190,7 @@ where
     let raw = RawTask::new(future, scheduler, id, meta);
     let join = JoinHandle::new(raw);
     let notified = Notified::from_raw(raw);
-    match registry.bind(Task { raw }) {
+    match registry.bind(Task { raw }, shard) {
         Ok(()) => (join, Some(notified)),
         Err(task) => {
             // The runtime is shutting down: cancel it now, and let the

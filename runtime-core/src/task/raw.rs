@@ -61,8 +61,8 @@ pub(crate) struct Header {
     pub(crate) meta: Meta,
     /// Polls so far; written only by the thread holding `RUNNING`.
     pub(crate) polls: AtomicU64,
-    /// Index of this task in its registry shard; read and written only under
-    /// that shard's lock.
+    /// Where this task is in the registry (`registry.rs`): written once by
+    /// `bind`, under the shard's lock.
     pub(crate) registry_slot: AtomicUsize,
 }
 
@@ -119,7 +119,7 @@ impl RawTask {
                 id,
                 meta,
                 polls: AtomicU64::new(0),
-                registry_slot: AtomicUsize::new(usize::MAX),
+                registry_slot: AtomicUsize::new(super::registry::UNBOUND),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),

@@ -1,42 +1,81 @@
 //! The live-task registry: every task that has not completed, so shutdown can
-//! cancel them all and `all_tasks` can list them.
+//! cancel them all and `all_tasks` can list them — cheap enough to leave on.
 //!
-//! Sharded by task id to keep spawns on different threads off one lock. Each
-//! shard is a slab whose free slots form a list threaded through the slots
-//! themselves; a task remembers its slot in `Header::registry_slot`, written
-//! and read only under its shard's lock, so removal is O(1).
+//! # Shards and owners
 //!
-//! Cache lines, because a task is often removed on another worker than the
-//! one that added it: an add or a remove touches the shard's own line (lock
-//! and list head) and the one line holding its slot — the free list lives in
-//! the slots, so taking a free slot reads the line the add then writes.
+//! One shard per worker, plus one *shared* shard (the last) for tasks spawned
+//! from anywhere else (a `block_on` thread, `Runtime::spawn` from `main`, the
+//! current-thread flavor, which has only that one). A task lives in the
+//! shard of the thread that spawned it, its *owner*: a worker spawns into its
+//! own shard, so the common case — a task spawned and completed on the same
+//! worker — locks a mutex no other thread touches (its cache line stays in
+//! that core) and writes a slot the same core just used.
 //!
-//! Closing: `close_and_shutdown` marks every shard closed under its lock,
-//! then pops and shuts down tasks one at a time, never holding a lock while a
-//! future is dropped (its destructor may spawn, which must not deadlock). A
-//! `bind` that finds its shard closed returns the task so the spawner cancels
-//! it; a task can therefore never be added after shutdown emptied its shard.
+//! Each shard is a slab whose free slots form a list threaded through the
+//! slots themselves. A task remembers `(shard, slot)` in
+//! `Header::registry_slot`, written once by `bind` under the shard's lock;
+//! the task reaches every later reader through its run queue (a release /
+//! acquire hand-off), so they read it `Relaxed`.
+//!
+//! # Completing on another worker: the hand-back list
+//!
+//! A task often completes on another worker than its owner (it was stolen).
+//! That worker does not take the owner's lock: it pushes `(slot, id)` onto
+//! the shard's `returned` list (its own small lock, on its own cache line)
+//! and keeps the registry's reference where it is. The owner *drains* the
+//! list — frees those slots and drops the registry's references — when it
+//! next binds a task, every 61 ticks, and before it parks, so a cell handed
+//! back is freed at the latest when its owner next looks up from its work.
+//! A slot is matched by task id, so an entry whose slot was emptied and
+//! reused meanwhile (by shutdown) matches nothing.
+//!
+//! Counting: a task handed back is no longer alive, so `len` subtracts the
+//! list's length, read under the shard's lock (where the drain also runs, so
+//! a drain is seen whole or not at all). The push happens before the task
+//! publishes `COMPLETE`, so a joiner that saw the output counts it gone.
+//! `snapshot` skips tasks whose state is already `COMPLETE` (handed back,
+//! not yet drained).
+//!
+//! # Closing
+//!
+//! `close_and_shutdown` marks every shard closed under its lock, drains the
+//! hand-back lists, then pops and shuts down tasks one at a time, never
+//! holding a lock while a future is dropped (its destructor may spawn, which
+//! must not deadlock). A `bind` that finds its shard closed returns the task
+//! so the spawner cancels it; a task can therefore never be added after
+//! shutdown emptied its shard. An entry handed back after the close names a
+//! slot shutdown already emptied; nobody drains it, and it holds nothing.
 
 use super::info::{TaskInfo, TaskState};
 use super::{Header, Id, RawTask, Task};
-use crate::loom::atomic::Ordering::Relaxed;
+use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::loom::Mutex;
 
 pub(crate) struct Registry {
     shards: Box<[Padded]>,
 }
 
-/// Shards on separate cache-line pairs, so threads locking neighbouring
-/// shards do not bounce one line between cores.
+/// A shard on its own cache-line pair, so threads using neighbouring shards
+/// do not bounce one line between cores. `returned` is on the same pair: it
+/// is written by other workers only when they complete one of its tasks.
 #[repr(align(128))]
-struct Padded(Mutex<Shard>);
+struct Padded {
+    shard: Mutex<Shard>,
+    /// `(slot, id)` of tasks that completed on another thread; freed by the
+    /// owner's next drain.
+    returned: Mutex<Vec<(usize, Id)>>,
+    /// `returned` is not empty: a hint, set under its lock by the pusher and
+    /// cleared under it by the drain, so the owner's spawns skip that lock
+    /// while nothing was handed back.
+    pending: AtomicBool,
+}
 
 struct Shard {
     slots: Vec<Slot>,
     /// The first `Free` slot, `NONE` if there is none; each `Free` slot
     /// names the next. Not used once `closed`.
     free_head: usize,
-    /// Number of `Live` slots.
+    /// Number of `Live` slots (including tasks handed back, not yet drained).
     len: usize,
     /// Set once by shutdown; no task is added afterwards.
     closed: bool,
@@ -49,17 +88,11 @@ enum Slot {
 
 /// End of the free list.
 const NONE: usize = usize::MAX;
-
-impl Default for Shard {
-    fn default() -> Shard {
-        Shard {
-            slots: Vec::new(),
-            free_head: NONE,
-            len: 0,
-            closed: false,
-        }
-    }
-}
+/// `Header::registry_slot` is `shard << SLOT_BITS | slot`, or `UNBOUND`.
+const SLOT_BITS: u32 = usize::BITS / 2;
+const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
+/// `Header::registry_slot` of a task never bound (the registry was closed).
+pub(crate) const UNBOUND: usize = usize::MAX;
 
 impl Shard {
     fn live(&self) -> impl Iterator<Item = &Task> {
@@ -68,75 +101,143 @@ impl Shard {
             Slot::Free { .. } => None,
         })
     }
+
+    /// Frees `slot` if it holds the task `id`, returning the registry's
+    /// reference to it.
+    fn take(&mut self, slot: usize, matches: impl FnOnce(&Task) -> bool) -> Option<Task> {
+        match self.slots.get(slot) {
+            Some(Slot::Live(t)) if matches(t) => {}
+            _ => return None,
+        }
+        let next = self.free_head;
+        self.free_head = slot;
+        self.len -= 1;
+        match std::mem::replace(&mut self.slots[slot], Slot::Free { next }) {
+            Slot::Live(t) => Some(t),
+            Slot::Free { .. } => unreachable!("checked live above"),
+        }
+    }
 }
 
 impl Registry {
-    pub(crate) fn new(shards: usize) -> Registry {
-        let n = shards.next_power_of_two();
+    /// A registry for `workers` worker threads (0 for the current-thread
+    /// flavor): one shard each, and the shared shard.
+    pub(crate) fn new(workers: usize) -> Registry {
         Registry {
-            shards: (0..n)
-                .map(|_| Padded(Mutex::new(Shard::default())))
+            shards: (0..=workers)
+                .map(|_| Padded {
+                    shard: Mutex::new(Shard {
+                        slots: Vec::new(),
+                        free_head: NONE,
+                        len: 0,
+                        closed: false,
+                    }),
+                    returned: Mutex::new(Vec::new()),
+                    pending: AtomicBool::new(false),
+                })
                 .collect(),
         }
     }
 
-    fn shard(&self, id: Id) -> &Mutex<Shard> {
-        &self.shards[id.as_u64() as usize & (self.shards.len() - 1)].0
+    /// The shard of tasks spawned from threads that are not workers.
+    pub(crate) fn shared_shard(&self) -> usize {
+        self.shards.len() - 1
     }
 
-    /// Adds a new task; gives it back if the registry is closed.
-    pub(crate) fn bind(&self, task: Task) -> Result<(), Task> {
-        let mut shard = self.shard(task.header().id).lock().unwrap();
-        if shard.closed {
+    /// Adds a new task to `shard` (the spawning worker's own, or
+    /// [`shared_shard`](Self::shared_shard)); gives it back if the registry
+    /// is closed.
+    pub(crate) fn bind(&self, task: Task, shard: usize) -> Result<(), Task> {
+        let p = &self.shards[shard];
+        let mut s = p.shard.lock().unwrap();
+        if s.closed {
             return Err(task);
         }
-        let head = shard.free_head;
-        let slot = if head == NONE {
-            shard.slots.len()
-        } else {
-            head
-        };
-        task.header().registry_slot.store(slot, Relaxed);
+        Self::drain_locked(p, &mut s);
+        let head = s.free_head;
+        let slot = if head == NONE { s.slots.len() } else { head };
+        assert!(
+            slot <= SLOT_MASK,
+            "too many live tasks in one registry shard"
+        );
+        task.header()
+            .registry_slot
+            .store((shard << SLOT_BITS) | slot, Relaxed);
         if head == NONE {
-            shard.slots.push(Slot::Live(task));
+            s.slots.push(Slot::Live(task));
         } else {
-            match std::mem::replace(&mut shard.slots[head], Slot::Live(task)) {
-                Slot::Free { next } => shard.free_head = next,
+            match std::mem::replace(&mut s.slots[head], Slot::Live(task)) {
+                Slot::Free { next } => s.free_head = next,
                 Slot::Live(_) => unreachable!("the free list names a live slot"),
             }
         }
-        shard.len += 1;
+        s.len += 1;
         Ok(())
     }
 
-    /// Takes a completing task out; `None` if shutdown already took it.
-    pub(crate) fn remove(&self, task: RawTask) -> Option<Task> {
+    /// Takes a completing task out. On the thread that owns its shard
+    /// (`here` is that thread's shard), or for the shared shard, removes it
+    /// now and returns the registry's reference (`None` if shutdown already
+    /// took it). Anywhere else, hands it back to the owner (module docs) and
+    /// returns `None`: the registry keeps its reference until the owner
+    /// drains.
+    pub(crate) fn remove(&self, task: RawTask, here: Option<usize>) -> Option<Task> {
         let header = task.header();
-        let mut shard = self.shard(header.id).lock().unwrap();
-        let slot = header.registry_slot.load(Relaxed);
-        match shard.slots.get(slot) {
-            Some(Slot::Live(t)) if t.raw() == task => {}
-            _ => return None,
+        let at = header.registry_slot.load(Relaxed);
+        if at == UNBOUND {
+            // Spawned after shutdown: never bound, cancelled at once.
+            return None;
         }
-        let next = shard.free_head;
-        shard.free_head = slot;
-        shard.len -= 1;
-        match std::mem::replace(&mut shard.slots[slot], Slot::Free { next }) {
-            Slot::Live(t) => Some(t),
-            Slot::Free { .. } => unreachable!("checked live above"),
+        let (shard, slot) = (at >> SLOT_BITS, at & SLOT_MASK);
+        let p = &self.shards[shard];
+        if here == Some(shard) || shard == self.shared_shard() {
+            let mut s = p.shard.lock().unwrap();
+            return s.take(slot, |t| t.raw() == task);
+        }
+        let mut returned = p.returned.lock().unwrap();
+        returned.push((slot, header.id));
+        p.pending.store(true, Relaxed);
+        None
+    }
+
+    /// The owner of `shard` frees the slots handed back to it.
+    pub(crate) fn drain(&self, shard: usize) {
+        let p = &self.shards[shard];
+        if p.pending.load(Relaxed) {
+            let mut s = p.shard.lock().unwrap();
+            Self::drain_locked(p, &mut s);
+        }
+    }
+
+    /// With the shard's lock held. Dropping the registry's references here
+    /// may free cells, which runs no user code: the future and any output
+    /// were dropped when the task completed or its handle read it.
+    fn drain_locked(p: &Padded, s: &mut Shard) {
+        if !p.pending.load(Relaxed) {
+            return;
+        }
+        let returned = {
+            let mut r = p.returned.lock().unwrap();
+            p.pending.store(false, Relaxed);
+            std::mem::take(&mut *r)
+        };
+        for (slot, id) in returned {
+            drop(s.take(slot, |t| t.header().id == id));
         }
     }
 
     /// Closes the registry and cancels every task in it. Idempotent, and safe
     /// to call from several threads at once.
     pub(crate) fn close_and_shutdown(&self) {
-        for Padded(shard) in self.shards.iter() {
-            shard.lock().unwrap().closed = true;
+        for p in self.shards.iter() {
+            let mut s = p.shard.lock().unwrap();
+            s.closed = true;
+            Self::drain_locked(p, &mut s);
         }
-        for Padded(shard) in self.shards.iter() {
+        for p in self.shards.iter() {
             loop {
                 let task = {
-                    let mut s = shard.lock().unwrap();
+                    let mut s = p.shard.lock().unwrap();
                     // Pop from the end; the free list is never used again
                     // once closed, and `remove` treats a slot past the end
                     // as gone.
@@ -169,33 +270,45 @@ impl Registry {
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|Padded(s)| s.lock().unwrap().len)
+            .map(|p| {
+                let s = p.shard.lock().unwrap();
+                // Saturating: entries handed back after shutdown emptied
+                // their slots name nothing counted.
+                s.len.saturating_sub(p.returned.lock().unwrap().len())
+            })
             .sum()
     }
 
     /// A snapshot of every live task, sorted by id.
     pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
-        for Padded(shard) in self.shards.iter() {
-            let s = shard.lock().unwrap();
-            out.extend(s.live().map(|t| info(t.header())));
+        for p in self.shards.iter() {
+            let s = p.shard.lock().unwrap();
+            out.extend(s.live().filter_map(|t| info(t.header())));
         }
         out.sort_by_key(|t| t.id);
         out
     }
 
-    /// The live task with this id, if any (slow: scans one shard; for
+    /// The live task with this id, if any (slow: scans every shard; for
     /// reports only).
     pub(crate) fn find(&self, id: Id) -> Option<TaskInfo> {
-        let s = self.shard(id).lock().unwrap();
-        let found = s.live().find(|t| t.header().id == id);
-        found.map(|t| info(t.header()))
+        self.shards.iter().find_map(|p| {
+            let s = p.shard.lock().unwrap();
+            let found = s.live().find(|t| t.header().id == id);
+            found.and_then(|t| info(t.header()))
+        })
     }
 }
 
-fn info(h: &Header) -> TaskInfo {
+/// What a snapshot says of a task; `None` once it completed (handed back to
+/// its owner, not yet drained).
+fn info(h: &Header) -> Option<TaskInfo> {
     let s = h.state.load();
-    TaskInfo {
+    if s.is_complete() {
+        return None;
+    }
+    Some(TaskInfo {
         id: h.id,
         name: h.meta.name.as_deref().map(str::to_owned),
         state: if s.is_running() {
@@ -207,5 +320,5 @@ fn info(h: &Header) -> TaskInfo {
         },
         spawned_at: h.meta.spawned_at,
         polls: h.polls.load(Relaxed),
-    }
+    })
 }

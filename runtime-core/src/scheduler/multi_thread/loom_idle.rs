@@ -33,7 +33,8 @@ fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
         name: None,
         spawned_at: std::panic::Location::caller(),
     };
-    let (join, n) = task::spawn(async {}, shared.clone(), &shared.registry, meta);
+    let shard = shared.registry.shared_shard();
+    let (join, n) = task::spawn(async {}, shared.clone(), &shared.registry, shard, meta);
     (join, n.unwrap())
 }
 

@@ -127,7 +127,7 @@ impl Shared {
             remotes,
             inject: Inject::new(),
             idle: Idle::new(num_workers),
-            registry: Registry::new(num_workers * 4),
+            registry: Registry::new(num_workers),
             driver: Driver::new(false)?,
             reports: Reports::default(),
             shutdown: AtomicBool::new(false),
@@ -148,7 +148,10 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = task::spawn(future, this.clone(), &this.registry, meta);
+        let shard = this
+            .current_worker()
+            .unwrap_or(this.registry.shared_shard());
+        let (join, notified) = task::spawn(future, this.clone(), &this.registry, shard, meta);
         if let Some(notified) = notified {
             this.schedule_task(notified, false);
         }
@@ -176,6 +179,14 @@ impl Shared {
         this.config.blocking.spawn(move || {
             let _in_flight = in_flight;
             f()
+        })
+    }
+
+    /// The index of the worker this thread runs, if it is one of ours.
+    fn current_worker(&self) -> Option<usize> {
+        worker::with_current(|cx| match cx {
+            Some(cx) if std::ptr::eq(cx.shared(), self) => Some(cx.index()),
+            _ => None,
         })
     }
 
@@ -258,7 +269,7 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: RawTask) -> Option<Task> {
-        self.registry.remove(task)
+        self.registry.remove(task, self.current_worker())
     }
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {

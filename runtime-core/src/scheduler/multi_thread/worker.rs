@@ -132,6 +132,10 @@ impl WorkerCx {
         &self.shared
     }
 
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     fn metrics(&self) -> &WorkerMetrics {
         self.shared.worker_metrics(self.index)
     }
@@ -149,6 +153,7 @@ impl WorkerCx {
                 // go to this worker's own queue.
                 self.metrics().not_polling();
                 self.shared.driver.maintain();
+                self.shared.registry.drain(self.index);
             }
             let task = {
                 let mut core = self.core.borrow_mut();
@@ -269,6 +274,8 @@ impl WorkerCx {
         self.metrics().not_polling();
         let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
         WorkerMetrics::bump(&self.metrics().parks);
+        // Free what other workers handed back before sleeping on it.
+        self.shared.registry.drain(self.index);
         let left = self
             .shared
             .park_worker(self.index, was_searching, || self.has_local_work());
@@ -345,7 +352,7 @@ mod loom_lifo {
             };
             let mut joins = Vec::new();
             let mut spawn = || {
-                let (j, n) = task::spawn(async {}, shared.clone(), &shared.registry, meta());
+                let (j, n) = task::spawn(async {}, shared.clone(), &shared.registry, 0, meta());
                 joins.push(j);
                 n.unwrap()
             };
