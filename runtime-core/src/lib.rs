@@ -28,6 +28,7 @@ mod driver;
 pub mod fs;
 pub mod io;
 pub(crate) mod loom;
+pub mod net;
 mod runtime;
 mod scheduler;
 pub mod sync;
