@@ -165,6 +165,47 @@ macro_rules! readiness_methods {
 }
 pub(crate) use readiness_methods;
 
+/// A stream's `try_read`, `try_read_vectored`, `try_write` and
+/// `try_write_vectored`: expanded inside its `impl`.
+macro_rules! try_read_write_methods {
+    () => {
+        /// Reads what is there now, without waiting: `WouldBlock` if nothing
+        /// is, `Ok(0)` at end of stream.
+        pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::READABLE, |s| {
+                $crate::net::ops::recv(s, buf)
+            })
+        }
+
+        /// Like [`try_read`](Self::try_read), into several buffers (`readv`).
+        pub fn try_read_vectored(
+            &self,
+            bufs: &mut [std::io::IoSliceMut<'_>],
+        ) -> std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::READABLE, |s| {
+                $crate::net::ops::recv_vectored(s, bufs)
+            })
+        }
+
+        /// Writes what fits now, without waiting: `WouldBlock` if nothing
+        /// does.
+        pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::WRITABLE, |s| {
+                $crate::net::ops::send(s, buf)
+            })
+        }
+
+        /// Like [`try_write`](Self::try_write), from several buffers in one
+        /// system call.
+        pub fn try_write_vectored(&self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+            self.io.try_io($crate::io::Interest::WRITABLE, |s| {
+                $crate::net::ops::send_vectored(s, bufs)
+            })
+        }
+    };
+}
+pub(crate) use try_read_write_methods;
+
 /// `AsRawFd`, `AsFd` for a type whose `self.io` is a `PollEvented`.
 macro_rules! impl_fd {
     ($ty:ty) => {

@@ -6,7 +6,7 @@ use super::SocketAddr;
 use crate::io::{Interest, PollEvented};
 use crate::net::ops;
 use socket2::{Domain, SockAddr, Socket, Type};
-use std::io::{self, IoSlice, IoSliceMut};
+use std::io;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
@@ -94,30 +94,7 @@ impl UnixStream {
     }
 
     ops::readiness_methods!();
-
-    /// Reads what is there now, without waiting: `WouldBlock` if nothing
-    /// is, `Ok(0)` at end of stream.
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| ops::recv(s, buf))
-    }
-
-    /// Like [`try_read`](Self::try_read), into several buffers (`readv`).
-    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Interest::READABLE, |s| ops::recv_vectored(s, bufs))
-    }
-
-    /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| ops::send(s, buf))
-    }
-
-    /// Like [`try_write`](Self::try_write), from several buffers in one
-    /// system call.
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Interest::WRITABLE, |s| ops::send_vectored(s, bufs))
-    }
+    ops::try_read_write_methods!();
 
     /// Splits the stream into a read half and a write half that borrow it.
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
