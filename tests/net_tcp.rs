@@ -70,30 +70,11 @@ both_flavors!(echo_64_mib_each_way_at_once, |rt| {
     });
 });
 
-/// Descriptors this process may open: raised to the hard limit, so the
-/// test does not fail on a low default soft limit.
-fn raise_fd_limit() -> u64 {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `lim` is a valid rlimit to fill and then to set.
-    unsafe {
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
-        if lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
-            libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        }
-    }
-    lim.rlim_cur
-}
-
 both_flavors!(thousand_connections_each_exchange_100_messages, |rt| {
     // Each connection takes two descriptors (both ends live in this process),
     // and other tests run beside this one: scale down only where the hard
     // limit is too low for 1 000.
-    let conns = (1000).min((raise_fd_limit().saturating_sub(512) / 4) as usize);
+    let conns = (1000).min((common::raise_fd_limit().saturating_sub(512) / 4) as usize);
     assert!(conns >= 100, "RLIMIT_NOFILE is too low to test anything");
     within(300, move || {
         rt.block_on(async move {
