@@ -31,6 +31,7 @@ pub(crate) mod loom;
 pub mod net;
 mod runtime;
 mod scheduler;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
