@@ -89,8 +89,8 @@
 #![warn(missing_docs)]
 
 pub use runtime_core::{
-    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, Runtime,
-    RuntimeMetrics, TryCurrentError,
+    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever,
+    Runtime, RuntimeMetrics, TryCurrentError,
 };
 pub use runtime_core::{fs, io, signal, sync};
 pub use runtime_core::{join, pin, select, try_join};

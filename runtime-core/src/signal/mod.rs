@@ -21,7 +21,7 @@
 //! asyncio's `loop.add_signal_handler(SIGHUP, callback)` becomes a task that
 //! loops on [`Signal::recv`](unix::Signal::recv), as above; a program that
 //! runs until Ctrl-C, as `loop.run_forever()` does until
-//! `KeyboardInterrupt`, uses `Runtime::run_forever`.
+//! `KeyboardInterrupt`, uses [`Runtime::run_forever`](crate::Runtime::run_forever).
 //!
 //! # How deliveries reach listeners
 //!
@@ -57,7 +57,7 @@ pub(crate) use registry::{dispatch, wake_all};
 /// The listener is made when the future is first polled; from then on,
 /// Ctrl-C no longer ends the process (see the [module docs](self)). Await
 /// it in `main` to shut down gracefully, or use
-/// `Runtime::run_forever`.
+/// [`Runtime::run_forever`](crate::Runtime::run_forever).
 ///
 /// ```no_run
 /// # let rt = runtime_core::Runtime::new().unwrap();
