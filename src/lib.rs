@@ -92,7 +92,7 @@ pub use runtime_core::{
     blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever,
     Runtime, RuntimeMetrics, TryCurrentError,
 };
-pub use runtime_core::{fs, io, signal, sync};
+pub use runtime_core::{fs, io, process, signal, sync};
 pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 

@@ -29,6 +29,7 @@ pub mod fs;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub mod process;
 mod runtime;
 mod scheduler;
 pub mod signal;

@@ -50,7 +50,7 @@ mod kind;
 mod registry;
 pub mod unix;
 
-pub(crate) use registry::{dispatch, wake_all};
+pub(crate) use registry::{dispatch, wake_all, watch_child_exits};
 
 /// Waits for Ctrl-C (`SIGINT`): tokio's `signal::ctrl_c`.
 ///

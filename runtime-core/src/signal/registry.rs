@@ -204,13 +204,19 @@ pub(crate) fn dispatch(wakers: &mut Vec<Waker>) {
             Err(_) => break,
         }
     }
-    for slot in &SLOTS {
+    let mut child_exited = false;
+    for (signum, slot) in SLOTS.iter().enumerate() {
         if !slot.pending.swap(false, SeqCst) {
             continue;
         }
         let mut state = slot.state();
         state.generation = state.generation.wrapping_add(1);
         wakers.extend(state.waiters.iter_mut().filter_map(|(_, w)| w.take()));
+        drop(state);
+        child_exited |= signum == libc::SIGCHLD as usize;
+    }
+    if child_exited {
+        crate::process::reap_orphans();
     }
 }
 
@@ -239,5 +245,16 @@ pub(crate) fn wake_all() {
     }
     for w in wakers {
         crate::contain::wake(w, "a signal");
+    }
+}
+
+/// Makes sure SIGCHLD is dispatched from now on (for the orphan queue of
+/// `process/`), on `rt`'s reactor if given. Best effort: without a handler
+/// the orphans are still reaped at the next spawn.
+pub(crate) fn watch_child_exits(rt: Option<&io::Handle>) -> std::io::Result<()> {
+    install(libc::SIGCHLD as usize)?;
+    match rt {
+        Some(rt) => enable(rt),
+        None => Ok(()),
     }
 }
