@@ -47,6 +47,13 @@
 //! | `asyncio.Semaphore` | [`sync::Semaphore`] |
 //! | `asyncio.Condition` | [`sync::Notify`] (with a [`sync::Mutex`] for the state) |
 //! | `asyncio.to_thread(...)` file I/O, `aiofiles` | [`fs`] ([`fs::read`], [`fs::write()`], [`fs::File`], ...: on the blocking pool) |
+//! | `loop.run_forever()`, stopped by `KeyboardInterrupt` (Ctrl-C) | [`Runtime::run_forever`] → [`RunForever::CtrlC`] |
+//! | `loop.stop()` | [`Handle::stop`] → [`RunForever::Stopped`] |
+//! | `loop.add_signal_handler(sig, cb)` | a task looping on [`signal::unix::signal`]`(..)?.`[`recv()`](signal::unix::Signal::recv) |
+//! | `await` Ctrl-C in async code | [`signal::ctrl_c`] |
+//! | `asyncio.create_subprocess_exec(prog, *args)` | [`process::Command::new(prog).args(args).spawn()`](process::Command) |
+//! | `asyncio.create_subprocess_shell(cmd)` | `process::Command::new("sh").arg("-c").arg(cmd)` |
+//! | `proc.wait()`, `proc.communicate()`, `proc.kill()` | [`Child::wait`](process::Child::wait), [`Child::wait_with_output`](process::Child::wait_with_output) / [`Command::output`](process::Command::output), [`Child::kill`](process::Child::kill) |
 //!
 //! ## tokio's vocabulary: `sync`, `io`, `select!`
 //!
@@ -80,8 +87,13 @@
 //! * [`fs`]: tokio's file system functions and [`fs::File`], on the
 //!   blocking pool.
 //! * [`net`]: TCP, UDP and Unix-domain sockets on the runtime's own reactor.
+//! * [`signal`]: [`signal::ctrl_c`] and Unix signals
+//!   ([`signal::unix::signal`]), all listeners woken, no delivery lost.
+//! * [`process`]: child processes with std's [`process::Command`] builder,
+//!   async `wait` and pipes; every child reaped.
 //! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`]: running and
-//!   watching a runtime.
+//!   watching a runtime; [`Runtime::run_forever`] until [`Handle::stop`] or
+//!   Ctrl-C.
 //!
 //! Whatever the flavor, a panic in a task comes back through its
 //! `JoinHandle` (a detached task's panic is reported through `tracing`), and
@@ -89,10 +101,10 @@
 #![warn(missing_docs)]
 
 pub use runtime_core::{
-    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, Runtime,
-    RuntimeMetrics, TryCurrentError,
+    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever,
+    Runtime, RuntimeMetrics, TryCurrentError,
 };
-pub use runtime_core::{fs, io, sync};
+pub use runtime_core::{fs, io, process, signal, sync};
 pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 

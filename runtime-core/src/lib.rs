@@ -29,13 +29,17 @@ pub mod fs;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
+pub mod process;
 mod runtime;
 mod scheduler;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
 
-pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+pub use runtime::{
+    Builder, EnterGuard, Handle, RunForever, Runtime, RuntimeMetrics, TryCurrentError,
+};
 
 /// tokio's `select!`, re-exported: it needs no runtime (its random branch
 /// order comes from a thread-local generator that tokio's `macros` feature

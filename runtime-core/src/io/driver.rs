@@ -15,6 +15,12 @@
 //! a generation in the high bits: an event still in flight for a closed
 //! resource whose index was reused carries the old generation and is dropped.
 //!
+//! The process's signal pipe (`signal/registry.rs`) registers here like any
+//! resource, once a signal listener uses this runtime, and its token is
+//! remembered: a turn that sees it readable also dispatches the signals that
+//! arrived (drains the pipe, wakes their listeners), after delivering the
+//! other events.
+//!
 //! Lock order: `registrations`, then a slot's `waiters`. The driver holds
 //! `registrations` while it delivers one turn's events (so a deregistration
 //! is ordered before or after the whole batch), collects the wakers, and
@@ -66,6 +72,10 @@ struct Registrations {
     next_generation: usize,
     /// Set by shutdown: no resource registers afterwards.
     is_shutdown: bool,
+    /// The token of the process's signal pipe, once registered here
+    /// ([`Handle::enable_signals`]). Set under this lock before the pipe is
+    /// registered with the OS, so every turn that sees its event knows it.
+    signal_token: Option<usize>,
 }
 
 impl Driver {
@@ -79,6 +89,7 @@ impl Driver {
                 slab: slab::Slab::new(),
                 next_generation: 0,
                 is_shutdown: false,
+                signal_token: None,
             }),
             ready_count: AtomicU64::new(0),
             sources: AtomicUsize::new(0),
@@ -102,6 +113,7 @@ impl Driver {
         self.tick = self.tick.wrapping_add(1);
         let tick = self.tick;
         let mut delivered = 0;
+        let mut signaled = false;
         {
             let regs = handle.registrations.lock().unwrap();
             let wakers = &mut self.wakers;
@@ -109,6 +121,7 @@ impl Driver {
                 if token == WAKER_TOKEN {
                     return;
                 }
+                signaled |= Some(token) == regs.signal_token;
                 let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
                 match regs.slab.get(index) {
                     Some((g, io)) if *g == generation => {
@@ -122,6 +135,9 @@ impl Driver {
             });
         }
         handle.ready_count.fetch_add(delivered as u64, Relaxed);
+        if signaled {
+            crate::signal::dispatch(&mut self.wakers);
+        }
         for w in self.wakers.drain(..) {
             crate::contain::wake(w, "an I/O event");
         }
@@ -136,29 +152,54 @@ impl Handle {
         fd: RawFd,
         interest: Interest,
     ) -> io::Result<(Arc<ScheduledIo>, usize)> {
-        let (io, token) = {
-            let mut regs = self.registrations.lock().unwrap();
-            if regs.is_shutdown {
-                return Err(shut_down_error());
-            }
-            let generation = regs.next_generation & (usize::MAX >> INDEX_BITS);
-            regs.next_generation = regs.next_generation.wrapping_add(1);
-            let io = Arc::new(ScheduledIo::default());
-            let index = regs.slab.insert((generation, io.clone()));
-            if index > INDEX_MASK {
-                regs.slab.remove(index);
-                return Err(io::Error::other(
-                    "too many I/O resources registered at once",
-                ));
-            }
-            self.sources.store(regs.slab.len(), Relaxed);
-            (io, (generation << INDEX_BITS) | index)
-        };
+        let (io, token) = self.insert(&mut self.registrations.lock().unwrap())?;
         if let Err(e) = self.registry.register(fd, token, interest) {
             self.release(token);
             return Err(e);
         }
         Ok((io, token))
+    }
+
+    /// A new slot in the slab, and its token.
+    fn insert(&self, regs: &mut Registrations) -> io::Result<(Arc<ScheduledIo>, usize)> {
+        if regs.is_shutdown {
+            return Err(shut_down_error());
+        }
+        let generation = regs.next_generation & (usize::MAX >> INDEX_BITS);
+        regs.next_generation = regs.next_generation.wrapping_add(1);
+        let io = Arc::new(ScheduledIo::default());
+        let index = regs.slab.insert((generation, io.clone()));
+        if index > INDEX_MASK {
+            regs.slab.remove(index);
+            return Err(io::Error::other(
+                "too many I/O resources registered at once",
+            ));
+        }
+        self.sources.store(regs.slab.len(), Relaxed);
+        Ok((io, (generation << INDEX_BITS) | index))
+    }
+
+    /// Registers the process's signal pipe (its read end, `fd`, which lives
+    /// as long as the process) with this driver, if not yet done: from then
+    /// on, each turn that sees it readable dispatches the signals that
+    /// arrived. True if this call registered it; the caller then dispatches
+    /// once itself, for what arrived before. Fails after shutdown.
+    pub(crate) fn enable_signals(&self, fd: RawFd) -> io::Result<bool> {
+        let token = {
+            let mut regs = self.registrations.lock().unwrap();
+            if regs.signal_token.is_some() {
+                return Ok(false);
+            }
+            let (_, token) = self.insert(&mut regs)?;
+            regs.signal_token = Some(token);
+            token
+        };
+        if let Err(e) = self.registry.register(fd, token, Interest::READABLE) {
+            self.registrations.lock().unwrap().signal_token = None;
+            self.release(token);
+            return Err(e);
+        }
+        Ok(true)
     }
 
     /// Deregisters `fd` (registered as `token`) and frees its slot. Events
@@ -199,14 +240,25 @@ impl Handle {
     /// The runtime shuts down: no new registrations; every resource wakes
     /// its waiters and reports an error from then on.
     pub(crate) fn shutdown(&self) {
-        let ios: Vec<Arc<ScheduledIo>> = {
+        let (ios, signals): (Vec<Arc<ScheduledIo>>, bool) = {
             let mut regs = self.registrations.lock().unwrap();
             regs.is_shutdown = true;
-            regs.slab.iter().map(|(_, (_, io))| io.clone()).collect()
+            let ios = regs.slab.iter().map(|(_, (_, io))| io.clone()).collect();
+            (ios, regs.signal_token.is_some())
         };
         for io in ios {
             io.shutdown();
         }
+        if signals {
+            // Signal listeners wait on the process-wide lists, not on a slot
+            // of ours: wake them all to look at `is_shutdown`.
+            crate::signal::wake_all();
+        }
+    }
+
+    /// Has the runtime shut down?
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.registrations.lock().unwrap().is_shutdown
     }
 
     /// Resources registered now.

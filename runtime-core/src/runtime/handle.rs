@@ -66,6 +66,19 @@ impl Handle {
         self.inner.spawn(future, Meta { name, spawned_at })
     }
 
+    /// Ends [`Runtime::run_forever`](super::Runtime::run_forever): asyncio's
+    /// `loop.stop()`. Callable from any thread or task, any number of times.
+    ///
+    /// A stop ends the `run_forever` running now; if none is running, it is
+    /// kept, and the next `run_forever` returns at once — as asyncio's
+    /// `stop()` before `run_forever()` makes it return after one pass.
+    /// Stops do not add up: several before a `run_forever` end just that
+    /// one. (If several threads run `run_forever` at once, a stop ends one
+    /// of them.) `block_on` and the tasks are not affected.
+    pub fn stop(&self) {
+        self.inner.stop().notify_one();
+    }
+
     /// Makes this runtime current on this thread until the guard drops, so
     /// `runtime::spawn` and `Handle::current` work here. Guards nest: each
     /// restores what was current before it.

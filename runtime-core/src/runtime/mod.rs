@@ -3,11 +3,13 @@
 mod builder;
 mod handle;
 mod metrics;
+mod run_forever;
 mod watchdog;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
+pub use run_forever::RunForever;
 
 use crate::context;
 use crate::loom::thread::JoinHandle as ThreadHandle;

@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     /// Timers and I/O, parked on by the driving thread.
     pub(crate) driver: Driver,
     pub(crate) reports: Reports,
+    /// `Handle::stop` → `Runtime::run_forever` (a stored permit if none runs).
+    pub(crate) stop: tokio::sync::Notify,
     pub(crate) blocking: runtime_blocking::BlockingPool,
     /// Written only by the thread holding the core.
     metrics: WorkerMetrics,
@@ -109,6 +111,7 @@ impl Shared {
             registry: Registry::new(0),
             driver: Driver::new(config.start_paused)?,
             reports: Reports::default(),
+            stop: tokio::sync::Notify::new(),
             blocking: config.blocking.clone(),
             metrics: WorkerMetrics::default(),
             watch_polls: config.watch_polls,

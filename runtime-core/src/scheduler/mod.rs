@@ -68,6 +68,14 @@ impl Handle {
         }
     }
 
+    /// Where `Handle::stop` leaves its permit for `Runtime::run_forever`.
+    pub(crate) fn stop(&self) -> &tokio::sync::Notify {
+        match self {
+            Handle::Multi(s) => &s.stop,
+            Handle::Current(s) => &s.stop,
+        }
+    }
+
     /// Runs `f` on this runtime's blocking pool, inside this runtime's
     /// context (see [`in_context`]).
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>

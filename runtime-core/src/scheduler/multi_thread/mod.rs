@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     /// Timers and I/O; parked on by at most one idle worker (`idle.rs`).
     pub(crate) driver: Driver,
     pub(crate) reports: Reports,
+    /// `Handle::stop` → `Runtime::run_forever` (a stored permit if none runs).
+    pub(crate) stop: tokio::sync::Notify,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
     pub(crate) config: Config,
@@ -130,6 +132,7 @@ impl Shared {
             registry: Registry::new(num_workers),
             driver: Driver::new(false)?,
             reports: Reports::default(),
+            stop: tokio::sync::Notify::new(),
             shutdown: AtomicBool::new(false),
             config,
             blocking_in_flight: AtomicUsize::new(0),

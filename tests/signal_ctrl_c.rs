@@ -1,0 +1,196 @@
+//! `Runtime::run_forever` (ended by `Handle::stop` or Ctrl-C) and
+//! `signal::ctrl_c`.
+//!
+//! SIGINT ends a process that has no handler for it, so this binary raises
+//! it only after its handler is installed, and the Ctrl-C test of
+//! `run_forever` runs in a child process: this test binary again, running
+//! one ignored test (`child_runs_forever`), which the parent interrupts.
+
+mod common;
+
+use runtime::{RunForever, Runtime};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// The SIGINT tests take turns: they share the process's handler.
+fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Spawns a task that counts its turns, one per millisecond.
+fn ticker(rt: &Runtime) -> Arc<AtomicUsize> {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let t = ticks.clone();
+    rt.spawn(async move {
+        loop {
+            t.fetch_add(1, SeqCst);
+            runtime::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    ticks
+}
+
+both_flavors!(run_forever_returns_on_stop_from_another_thread, |rt| {
+    let ticks = ticker(&rt);
+    let handle = rt.handle().clone();
+    let t = ticks.clone();
+    let stopper = std::thread::spawn(move || {
+        // Stop only once the tasks have run for a while.
+        common::wait_until(|| t.load(SeqCst) >= 3);
+        handle.stop();
+    });
+    assert_eq!(rt.run_forever(), RunForever::Stopped);
+    assert!(ticks.load(SeqCst) >= 3);
+    stopper.join().unwrap();
+});
+
+both_flavors!(run_forever_returns_on_stop_from_a_task, |rt| {
+    let handle = rt.handle().clone();
+    let stopped = Arc::new(AtomicBool::new(false));
+    let s = stopped.clone();
+    rt.spawn(async move {
+        runtime::time::sleep(Duration::from_millis(5)).await;
+        s.store(true, SeqCst);
+        handle.stop();
+        handle.stop(); // idempotent
+    });
+    assert_eq!(rt.run_forever(), RunForever::Stopped);
+    assert!(stopped.load(SeqCst));
+});
+
+both_flavors!(a_stop_before_run_forever_ends_the_next_one_only, |rt| {
+    rt.handle().stop();
+    rt.handle().stop();
+    // Returns at once: the stop was kept.
+    assert_eq!(rt.run_forever(), RunForever::Stopped);
+    // The two stops counted as one: this one runs until the next stop.
+    let handle = rt.handle().clone();
+    let late = Arc::new(AtomicBool::new(false));
+    let l = late.clone();
+    rt.spawn(async move {
+        runtime::time::sleep(Duration::from_millis(20)).await;
+        l.store(true, SeqCst);
+        handle.stop();
+    });
+    assert_eq!(rt.run_forever(), RunForever::Stopped);
+    assert!(
+        late.load(SeqCst),
+        "the second run_forever used up an old stop"
+    );
+});
+
+both_flavors!(tasks_survive_run_forever_and_drop_cancels_them, |rt| {
+    let ticks = ticker(&rt);
+    rt.handle().stop();
+    assert_eq!(rt.run_forever(), RunForever::Stopped);
+    // block_on goes on with the same tasks.
+    let before = ticks.load(SeqCst);
+    rt.block_on(common::eventually(|| ticks.load(SeqCst) > before));
+    drop(rt);
+    let after = ticks.load(SeqCst);
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(
+        ticks.load(SeqCst),
+        after,
+        "a task ran after the runtime dropped"
+    );
+});
+
+#[test]
+fn ctrl_c_resolves_on_sigint() {
+    let _serial = serial();
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let mut ctrl_c = std::pin::pin!(runtime::signal::ctrl_c());
+        // The first poll installs the handler.
+        assert!(futures::poll!(ctrl_c.as_mut()).is_pending());
+        // SAFETY: SIGINT has a handler now.
+        unsafe { libc::raise(libc::SIGINT) };
+        runtime::time::timeout(Duration::from_secs(30), ctrl_c)
+            .await
+            .expect("ctrl_c never resolved")
+            .unwrap();
+    });
+}
+
+/// What the child prints when `run_forever` returned on Ctrl-C.
+const CHILD_DONE: &str = "run_forever ended by Ctrl-C";
+
+/// The child side of `run_forever_returns_on_sigint`: runs only when
+/// re-executed by it (ignored otherwise, and a no-op without the variable).
+#[test]
+#[ignore = "run by run_forever_returns_on_sigint in a child process"]
+fn child_runs_forever() {
+    let Ok(flavor) = std::env::var("RUNTIME_TEST_RUN_FOREVER") else {
+        return;
+    };
+    let rt = match flavor.as_str() {
+        "current_thread" => runtime::Builder::new_current_thread().build().unwrap(),
+        _ => runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    };
+    let ticks = ticker(&rt);
+    let ended = rt.run_forever();
+    assert_eq!(ended, RunForever::CtrlC);
+    assert!(ticks.load(SeqCst) > 0);
+    println!("{CHILD_DONE}");
+}
+
+/// Is `signum` among the signals process `pid` catches (`SigCgt` in
+/// `/proc/<pid>/status`)?
+fn catches(pid: u32, signum: libc::c_int) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signum - 1)) != 0)
+}
+
+fn run_forever_returns_on_sigint(flavor: &str) {
+    let child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "child_runs_forever",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("RUNTIME_TEST_RUN_FOREVER", flavor)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // SIGINT only once run_forever listens for it (else it ends the child).
+    common::wait_until(|| catches(pid, libc::SIGINT));
+    // SAFETY: kill(2) on our own child.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) }, 0);
+    let out = common::within(60, move || child.wait_with_output().unwrap());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed: {:?}\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // libtest prints the test's name on the same line.
+    assert!(stdout.contains(CHILD_DONE), "{stdout}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
+}
+
+#[test]
+fn run_forever_returns_on_sigint_current_thread() {
+    run_forever_returns_on_sigint("current_thread");
+}
+
+#[test]
+fn run_forever_returns_on_sigint_multi_thread() {
+    run_forever_returns_on_sigint("multi_thread");
+}
