@@ -99,6 +99,23 @@ impl<E: AsRawFd> PollEvented<E> {
         }
     }
 
+    /// [`poll_io`](Self::poll_io) for a byte stream whose `f` moves at most
+    /// `len` bytes: a short transfer clears the readiness it used
+    /// (`Registration::poll_io_stream`).
+    pub(crate) fn poll_io_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut f: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        match self.registration() {
+            Ok(r) => r.poll_io_stream(cx, direction, len, || f(io)),
+            Err(e) => Poll::Ready(Err(e)),
+        }
+    }
+
     /// Tries `f` now if the resource looks ready for `interest`.
     pub(crate) fn try_io<R>(
         &self,

@@ -73,6 +73,34 @@ impl Registration {
         }
     }
 
+    /// Like [`poll_io`](Self::poll_io) for a byte stream (a stream socket, a
+    /// pipe), where `f` moves at most `len` bytes: a transfer shorter than
+    /// asked for proves the kernel buffer was drained (a read) or filled (a
+    /// write) at that moment, so the readiness seen is cleared right away —
+    /// the next call waits for the OS's next edge instead of making a system
+    /// call that would say `WouldBlock`. An event that arrived meanwhile
+    /// changed the tick, and the clear keeps it (`scheduled_io.rs`). Not for
+    /// datagrams, where a short read proves nothing.
+    pub(crate) fn poll_io_stream(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let ev = ready!(self.poll_ready(cx, direction))?;
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.shared.clear_readiness(ev),
+                Ok(n) if n > 0 && n < len => {
+                    self.shared.clear_readiness(ev);
+                    return Poll::Ready(Ok(n));
+                }
+                res => return Poll::Ready(res),
+            }
+        }
+    }
+
     /// Tries `f` now if the resource looks ready for `interest`; `WouldBlock`
     /// if it does not (or `f` says so, which clears the stale readiness).
     pub(crate) fn try_io<R>(

@@ -68,12 +68,19 @@ pub(crate) fn shutdown_write<E: Sock>(io: &E) -> io::Result<()> {
     }
 }
 
+// The reads and writes of a stream: a short transfer clears the readiness
+// it used (`PollEvented::poll_io_stream`), so a request/response exchange
+// makes one `recv` and one `send` each, not a second `recv` that says
+// `WouldBlock`.
+
 pub(crate) fn poll_read<E: Sock>(
     io: &PollEvented<E>,
     cx: &mut Context<'_>,
     buf: &mut ReadBuf<'_>,
 ) -> Poll<io::Result<()>> {
-    io.poll_io(cx, Direction::Read, |s| recv_buf(s, buf).map(drop))
+    let len = buf.remaining();
+    io.poll_io_stream(cx, Direction::Read, len, |s| recv_buf(s, buf))
+        .map_ok(drop)
 }
 
 pub(crate) fn poll_read_slice<E: Sock>(
@@ -81,7 +88,7 @@ pub(crate) fn poll_read_slice<E: Sock>(
     cx: &mut Context<'_>,
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>> {
-    io.poll_io(cx, Direction::Read, |s| recv(s, buf))
+    io.poll_io_stream(cx, Direction::Read, buf.len(), |s| recv(s, buf))
 }
 
 pub(crate) fn poll_read_vectored<E: Sock>(
@@ -89,7 +96,8 @@ pub(crate) fn poll_read_vectored<E: Sock>(
     cx: &mut Context<'_>,
     bufs: &mut [IoSliceMut<'_>],
 ) -> Poll<io::Result<usize>> {
-    io.poll_io(cx, Direction::Read, |s| recv_vectored(s, bufs))
+    let len = bufs.iter().map(|b| b.len()).sum();
+    io.poll_io_stream(cx, Direction::Read, len, |s| recv_vectored(s, bufs))
 }
 
 pub(crate) fn poll_write<E: Sock>(
@@ -97,7 +105,7 @@ pub(crate) fn poll_write<E: Sock>(
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    io.poll_io(cx, Direction::Write, |s| send(s, buf))
+    io.poll_io_stream(cx, Direction::Write, buf.len(), |s| send(s, buf))
 }
 
 pub(crate) fn poll_write_vectored<E: Sock>(
@@ -105,7 +113,8 @@ pub(crate) fn poll_write_vectored<E: Sock>(
     cx: &mut Context<'_>,
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>> {
-    io.poll_io(cx, Direction::Write, |s| send_vectored(s, bufs))
+    let len = bufs.iter().map(|b| b.len()).sum();
+    io.poll_io_stream(cx, Direction::Write, len, |s| send_vectored(s, bufs))
 }
 
 /// `readable()`, `writable()`, `ready()`, `try_io()` and `async_io()` for a

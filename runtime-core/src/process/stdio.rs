@@ -12,10 +12,10 @@ use std::process::Stdio;
 use std::task::{Context, Poll};
 
 /// Reads into `buf`'s unfilled part.
-fn read_buf(r: &Receiver, buf: &mut ReadBuf<'_>) -> io::Result<()> {
+fn read_buf(r: &Receiver, buf: &mut ReadBuf<'_>) -> io::Result<usize> {
     let n = (&*r).read(buf.initialize_unfilled())?;
     buf.advance(n);
-    Ok(())
+    Ok(n)
 }
 
 macro_rules! pipe_common {
@@ -87,7 +87,12 @@ macro_rules! reader {
                 cx: &mut Context<'_>,
                 buf: &mut ReadBuf<'_>,
             ) -> Poll<io::Result<()>> {
-                self.io.poll_io(cx, Direction::Read, |r| read_buf(r, buf))
+                // A short read clears the readiness it used (a pipe that
+                // returned less than asked for is empty).
+                let len = buf.remaining();
+                self.io
+                    .poll_io_stream(cx, Direction::Read, len, |r| read_buf(r, buf))
+                    .map_ok(drop)
             }
         }
 
@@ -97,7 +102,8 @@ macro_rules! reader {
                 cx: &mut Context<'_>,
                 buf: &mut [u8],
             ) -> Poll<io::Result<usize>> {
-                self.io.poll_io(cx, Direction::Read, |r| (&*r).read(buf))
+                self.io
+                    .poll_io_stream(cx, Direction::Read, buf.len(), |r| (&*r).read(buf))
             }
         }
     };
@@ -149,7 +155,9 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |w| (&*w).write(buf))
+        // A short write clears the readiness it used (the pipe is full).
+        self.io
+            .poll_io_stream(cx, Direction::Write, buf.len(), |w| (&*w).write(buf))
     }
 
     fn poll_write_vectored(
@@ -157,8 +165,9 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
         self.io
-            .poll_io(cx, Direction::Write, |w| (&*w).write_vectored(bufs))
+            .poll_io_stream(cx, Direction::Write, len, |w| (&*w).write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
