@@ -169,3 +169,117 @@ fn spawn_outside_a_runtime_panics_like_runtime_spawn() {
     let mut set = JoinSet::new();
     set.spawn(async {});
 }
+
+both_flavors!(try_join_next_returns_finished_tasks_without_waiting, |rt| {
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        set.spawn(async move { rx.await.map(|()| 1) });
+        set.spawn(async { Ok(2) });
+        // The finished one comes out; the waiting one never blocks the call.
+        let mut got = None;
+        while got.is_none() {
+            got = set.try_join_next();
+            task::yield_now().await;
+        }
+        assert_eq!(got.unwrap().unwrap(), Ok(2));
+        assert!(set.try_join_next().is_none(), "the other is still waiting");
+        assert_eq!(set.len(), 1);
+        tx.send(()).unwrap();
+        assert_eq!(set.join_next().await.unwrap().unwrap(), Ok(1));
+        assert!(set.try_join_next().is_none(), "empty");
+    });
+});
+
+both_flavors!(shutdown_aborts_every_task_and_waits_for_them, |rt| {
+    let dropped = DropCounter::default();
+    rt.block_on(async {
+        let mut set = JoinSet::new();
+        for _ in 0..5 {
+            let t = dropped.track();
+            set.spawn(async move {
+                let _t = t;
+                std::future::pending::<()>().await;
+            });
+        }
+        set.spawn(async { panic!("ignored by shutdown") });
+        set.shutdown().await;
+        assert!(set.is_empty());
+        assert_eq!(
+            dropped.get(),
+            5,
+            "every future was dropped before it returned"
+        );
+    });
+});
+
+both_flavors!(join_all_returns_every_output, |rt| {
+    let mut out = rt.block_on(async {
+        let mut set = JoinSet::new();
+        for i in 0..10u32 {
+            set.spawn(async move {
+                task::yield_now().await;
+                i
+            });
+        }
+        set.join_all().await
+    });
+    out.sort();
+    assert_eq!(out, (0..10).collect::<Vec<_>>());
+});
+
+both_flavors!(join_all_resumes_a_task_panic_and_aborts_the_rest, |rt| {
+    let dropped = DropCounter::default();
+    let d = dropped.clone();
+    let r = rt.block_on(async move {
+        let mut set = JoinSet::new();
+        let t = d.track();
+        set.spawn(async move {
+            let _t = t;
+            std::future::pending::<()>().await;
+        });
+        set.spawn(async { panic!("task failed") });
+        runtime::spawn(async move { std::panic::AssertUnwindSafe(set.join_all()).await })
+            .await
+            .unwrap_err()
+    });
+    assert_eq!(panic_message(&*r.into_panic()), "task failed");
+    rt.block_on(eventually(|| dropped.get() == 1));
+});
+
+both_flavors!(detach_all_lets_the_tasks_run_on, |rt| {
+    rt.block_on(async {
+        let (tx, rx) = runtime::sync::oneshot::channel();
+        let mut set = JoinSet::new();
+        set.spawn(async move {
+            task::yield_now().await;
+            tx.send("ran").unwrap();
+        });
+        set.detach_all();
+        assert!(set.is_empty());
+        drop(set);
+        assert_eq!(rx.await.unwrap(), "ran");
+    });
+});
+
+both_flavors!(collect_and_extend_spawn_each_future, |rt| {
+    rt.block_on(async {
+        let mut set: JoinSet<u32> = (0..3).map(|i| async move { i }).collect();
+        set.extend((3..5).map(|i| async move { i }));
+        assert_eq!(set.len(), 5);
+        let mut out = set.join_all().await;
+        out.sort();
+        assert_eq!(out, [0, 1, 2, 3, 4]);
+    });
+});
+
+#[test]
+fn spawn_on_works_from_outside_a_runtime() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let mut set = JoinSet::new();
+    set.spawn_on(async { 5 }, rt.handle());
+    assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 5);
+}

@@ -128,7 +128,13 @@ impl Handle {
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::Multi(_) => block_on_parked(future),
-            Handle::Current(s) => current_thread::Shared::block_on(s, future),
+            Handle::Current(s) => {
+                // This thread runs its own local tasks (`spawn_local` without
+                // a `LocalSet`) for the whole call; see `task/local.rs`.
+                let local = crate::task::LocalSet::new();
+                let _enter = local.enter();
+                current_thread::Shared::block_on(s, local.run_until(future))
+            }
         }
     }
 

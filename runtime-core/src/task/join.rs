@@ -103,6 +103,18 @@ impl<T> JoinHandle<T> {
         AbortHandle { inner }
     }
 
+    /// [`abort_handle`](Self::abort_handle) for a handle known to be an
+    /// async task's (a local task's output need not be `Send`).
+    pub(crate) fn task_abort_handle(&self) -> AbortHandle {
+        let Inner::Task { raw, .. } = &self.inner else {
+            unreachable!("a blocking job's handle");
+        };
+        raw.header().state.ref_inc();
+        AbortHandle {
+            inner: AbortInner::Task(*raw),
+        }
+    }
+
     /// True once the task has finished (returned, panicked or been
     /// cancelled): asyncio's `Task.done()`. Awaiting it then will not wait.
     pub fn is_finished(&self) -> bool {

@@ -36,6 +36,7 @@ mod consume_budget;
 mod error;
 mod info;
 mod join;
+mod local;
 mod raw;
 mod registry;
 pub(crate) mod state;
@@ -55,6 +56,7 @@ pub use consume_budget::consume_budget;
 pub use error::{Id, JoinError};
 pub use info::{all_tasks, TaskDump, TaskInfo, TaskState};
 pub use join::{AbortHandle, JoinHandle};
+pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use raw::{Header, RawTask};
 pub(crate) use registry::Registry;
 pub use unconstrained::{unconstrained, Unconstrained};
@@ -186,8 +188,35 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let id = Id::next();
-    let raw = RawTask::new(future, scheduler, id, meta);
+    let raw = RawTask::new(future, scheduler, Id::next(), meta);
+    bind(raw, registry, shard)
+}
+
+/// [`spawn`] for a `!Send` future or output: a `LocalSet`'s task.
+///
+/// # Safety
+/// As for [`RawTask::new_local`]: the task's future and output stay on the
+/// calling thread (which must therefore be the one that runs the task's
+/// `Notified`s and shuts `registry` down).
+pub(crate) unsafe fn spawn_local_task<F, S>(
+    future: F,
+    scheduler: crate::loom::Arc<S>,
+    registry: &Registry,
+    shard: usize,
+    meta: Meta,
+) -> (JoinHandle<F::Output>, Option<Notified>)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    let raw = unsafe { RawTask::new_local(future, scheduler, Id::next(), meta) };
+    bind(raw, registry, shard)
+}
+
+/// Binds a new task (three references) to `shard` of `registry`; see
+/// [`spawn`].
+fn bind<T>(raw: RawTask, registry: &Registry, shard: usize) -> (JoinHandle<T>, Option<Notified>) {
     let join = JoinHandle::new(raw);
     let notified = Notified::from_raw(raw);
     match registry.bind(Task { raw }, shard) {

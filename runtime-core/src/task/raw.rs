@@ -112,6 +112,32 @@ impl RawTask {
         F::Output: Send + 'static,
         S: Schedule,
     {
+        // SAFETY: `F` and its output are `Send`, so the task may be polled,
+        // cancelled and completed on any thread.
+        unsafe { RawTask::new_local(future, scheduler, id, meta) }
+    }
+
+    /// [`new`](Self::new) for a future or output that is not `Send`: a
+    /// `LocalSet`'s task (`task/local.rs`).
+    ///
+    /// # Safety
+    /// Unless `F` and `F::Output` are `Send`, the caller must make sure that
+    /// the future is only polled and dropped, and the output only produced
+    /// and dropped, on one thread: every `Notified` of the task is run, and
+    /// its registry shut down, on that thread only. (Wakers, `AbortHandle`s
+    /// and the cell itself may still travel: they touch the state word and
+    /// hand a `Notified` to the scheduler, never the future; a cell freed
+    /// elsewhere holds no future, see `local.rs`.)
+    pub(crate) unsafe fn new_local<F, S>(
+        future: F,
+        scheduler: Arc<S>,
+        id: Id,
+        meta: Meta,
+    ) -> RawTask
+    where
+        F: Future + 'static,
+        S: Schedule,
+    {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
@@ -225,9 +251,11 @@ impl RawTask {
     }
 }
 
-// SAFETY: a task is only created from a `Send` future with a `Send` output and
-// a `Send + Sync` scheduler; every access to its shared parts is ordered by the
-// state word as the module docs describe.
+// SAFETY: a task is created from a `Send` future with a `Send` output
+// (`RawTask::new`), or under `new_local`'s contract that its future and
+// output never leave their thread; its scheduler is `Send + Sync`; every
+// access to its shared parts is ordered by the state word as the module docs
+// describe.
 unsafe impl Send for RawTask {}
 // SAFETY: as above; `&RawTask` only gives access to the header's atomics and
 // immutable fields.
@@ -235,8 +263,7 @@ unsafe impl Sync for RawTask {}
 
 fn vtable<F, S>() -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     &Vtable {
@@ -265,8 +292,7 @@ impl<F: Future, S> Copy for Harness<F, S> {}
 
 impl<F, S> Harness<F, S>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     /// # Safety
@@ -543,8 +569,7 @@ where
 
 unsafe fn run<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     // SAFETY: the vtable is only reached through a cell of this type, and the
@@ -554,8 +579,7 @@ where
 
 unsafe fn schedule<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     // SAFETY: the caller's `Notified` reference keeps this cell alive until
@@ -573,8 +597,7 @@ unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
 
 unsafe fn try_read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
@@ -596,8 +619,7 @@ where
 
 unsafe fn drop_join_handle<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive until
@@ -607,8 +629,7 @@ where
 
 unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
     S: Schedule,
 {
     // SAFETY: the registry's reference (passed to us) keeps the cell alive

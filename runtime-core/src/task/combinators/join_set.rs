@@ -7,7 +7,7 @@ use futures_util::stream::FuturesUnordered;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// A set of tasks spawned on the current runtime, joined in the order they
 /// finish. Dropping the set **aborts** every task still in it — a scope for
@@ -132,6 +132,148 @@ impl<T> JoinSet<T> {
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         Pin::new(&mut self.tasks).poll_next(cx)
     }
+
+    /// The result of a task of the set that has already finished, removing
+    /// it from the set; `None` if none has (or the set is empty). Never
+    /// waits, and is not limited by the cooperative budget.
+    ///
+    /// ```
+    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     assert!(set.try_join_next().is_none(), "not run yet");
+    ///     runtime_core::task::yield_now().await;
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
+    /// });
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        let mut cx = Context::from_waker(Waker::noop());
+        // `FuturesUnordered` polls only members whose waker fired (each
+        // finished task's did), and the members then keep the real waker
+        // registered by the last `join_next` (it wraps ours per member).
+        match crate::coop::with_unconstrained(|| self.poll_join_next(&mut cx)) {
+            Poll::Ready(res) => res,
+            Poll::Pending => None,
+        }
+    }
+
+    /// Aborts every task in the set and waits until each has finished
+    /// (cancelled, or done before the abort reached it); their results,
+    /// panics included, are dropped. The set is empty afterwards.
+    ///
+    /// ```
+    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     set.spawn(std::future::pending::<()>());
+    ///     set.shutdown().await;
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Waits for every task of the set and returns their outputs, in the
+    /// order they finished.
+    ///
+    /// # Panics
+    /// If a task failed: a task's panic is resumed here, a cancelled task
+    /// panics with its `JoinError`; the tasks still running are aborted (the
+    /// set is dropped). Use [`join_next`](Self::join_next) to handle
+    /// failures yourself.
+    ///
+    /// ```
+    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let set: runtime_core::task::JoinSet<u32> = (1..=3).map(|i| async move { i }).collect();
+    ///     let mut out = set.join_all().await;
+    ///     out.sort();
+    ///     assert_eq!(out, [1, 2, 3]);
+    /// });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut out = Vec::with_capacity(self.len());
+        while let Some(res) = self.join_next().await {
+            match res {
+                Ok(v) => out.push(v),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        out
+    }
+
+    /// Removes every task from the set without aborting it: they run on,
+    /// detached, as if their `JoinHandle`s had been dropped.
+    ///
+    /// ```
+    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let (tx, rx) = runtime_core::sync::oneshot::channel();
+    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     set.spawn(async move { tx.send("ran").unwrap() });
+    ///     set.detach_all();
+    ///     drop(set); // aborts nothing: the set is empty
+    ///     assert_eq!(rx.await.unwrap(), "ran");
+    /// });
+    /// ```
+    pub fn detach_all(&mut self) {
+        // Dropping a handle detaches its task.
+        drop(std::mem::take(&mut self.tasks));
+    }
+
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.task_abort_handle();
+        self.tasks.push(handle);
+        abort
+    }
+
+    /// Spawns a `!Send` future on the current thread's
+    /// [`LocalSet`](crate::task::LocalSet) (like
+    /// [`spawn_local`](crate::task::spawn_local)) as a member of the set.
+    ///
+    /// # Panics
+    /// Where no local set runs, like [`spawn_local`](crate::task::spawn_local).
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     for i in 0..3 {
+    ///         set.spawn_local(async move { Rc::new(i) });
+    ///     }
+    ///     let mut sum = 0;
+    ///     while let Some(rc) = set.join_next().await {
+    ///         sum += *rc.unwrap();
+    ///     }
+    ///     assert_eq!(sum, 3);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, future: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(crate::task::spawn_local(future))
+    }
+
+    /// Spawns a `!Send` future into `local` (whether or not it is running:
+    /// see [`LocalSet::spawn_local`](crate::task::LocalSet::spawn_local)) as
+    /// a member of the set.
+    #[track_caller]
+    pub fn spawn_local_on<F>(&mut self, future: F, local: &crate::task::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+        T: 'static,
+    {
+        self.insert(local.spawn_local(future))
+    }
 }
 
 impl<T: Send + 'static> JoinSet<T> {
@@ -162,9 +304,20 @@ impl<T: Send + 'static> JoinSet<T> {
             future,
             rt.spawn_named(future, None, std::panic::Location::caller())
         );
-        let abort = handle.abort_handle();
-        self.tasks.push(handle);
-        abort
+        self.insert(handle)
+    }
+
+    /// Spawns `future` on the runtime of `handle` (like
+    /// [`Handle::spawn`](crate::Handle::spawn)) as a member of the set; works
+    /// outside a runtime too.
+    #[track_caller]
+    pub fn spawn_on<F>(&mut self, future: F, handle: &crate::Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        let at = std::panic::Location::caller();
+        let task = super::super::spawn_maybe_boxed!(future, handle.spawn_named(future, None, at));
+        self.insert(task)
     }
 
     /// Runs a blocking closure on the current runtime's blocking pool as a
@@ -181,6 +334,61 @@ impl<T: Send + 'static> JoinSet<T> {
         let abort = handle.abort_handle();
         self.tasks.push(handle);
         abort
+    }
+}
+
+/// Collects futures into a set, spawning each one as
+/// [`JoinSet::spawn`] does (tokio's impl).
+///
+/// ```
+/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let set: runtime_core::task::JoinSet<u64> = (0..4).map(|i| async move { i * i }).collect();
+///     assert_eq!(set.len(), 4);
+///     assert_eq!(set.join_all().await.iter().sum::<u64>(), 14);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+/// Spawns each future into the set, as [`JoinSet::spawn`] does (tokio's
+/// impl).
+///
+/// ```
+/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let mut set = runtime_core::task::JoinSet::new();
+///     set.spawn(async { 1 });
+///     set.extend([async { 2 }, async { 3 }]);
+///     assert_eq!(set.join_all().await.len(), 3);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a runtime.
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
     }
 }
 
