@@ -100,6 +100,7 @@
 //! dropping the runtime cancels every task, dropping each future exactly once.
 #![warn(missing_docs)]
 
+pub use runtime_core::task_local;
 pub use runtime_core::{
     blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever,
     Runtime, RuntimeMetrics, TryCurrentError,

@@ -40,6 +40,7 @@ mod local;
 mod raw;
 mod registry;
 pub(crate) mod state;
+mod task_local;
 mod unconstrained;
 mod waker;
 mod yield_now;
@@ -59,8 +60,14 @@ pub use join::{AbortHandle, JoinHandle};
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use raw::{Header, RawTask};
 pub(crate) use registry::Registry;
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
+
+/// Futures returned by this module's functions, under tokio's paths.
+pub mod futures {
+    pub use super::TaskLocalFuture;
+}
 
 use std::fmt;
 use std::future::Future;
