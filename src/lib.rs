@@ -109,6 +109,15 @@ pub use runtime_core::{fs, io, process, signal, sync};
 pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 
+/// The runtime and its [`Builder`](runtime::Builder),
+/// [`Handle`](runtime::Handle), [`RuntimeMetrics`](runtime::RuntimeMetrics)
+/// and [`Id`](runtime::Id), under tokio's path: ported code that says
+/// `tokio::runtime::Builder` says `runtime::runtime::Builder`. The same
+/// types are at the crate root.
+pub mod runtime {
+    pub use runtime_core::runtime::*;
+}
+
 /// Tasks: spawning, joining, cancelling, yielding, combining, listing.
 pub mod task {
     pub use runtime_core::task::*;

@@ -66,3 +66,45 @@ fn metrics_count_steals_when_one_worker_is_busy() {
     let steals: u64 = (0..2).map(|i| m.worker_steal_count(i)).sum();
     assert!(steals >= 1, "{m:?}");
 }
+
+#[test]
+fn a_worker_counts_its_busy_time_and_each_park_and_unpark() {
+    use std::time::Duration;
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let m = rt.handle().metrics();
+    // Nothing to do: it parks (an odd count while asleep).
+    common::wait_until(|| m.worker_park_unpark_count(0) % 2 == 1);
+    let (count, busy) = (
+        m.worker_park_unpark_count(0),
+        m.worker_total_busy_duration(0),
+    );
+    rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(50)) }))
+        .unwrap();
+    // Woken for the task, parked again after it.
+    common::wait_until(|| {
+        let c = m.worker_park_unpark_count(0);
+        c >= count + 2 && c % 2 == 1
+    });
+    let spent = m.worker_total_busy_duration(0) - busy;
+    assert!(
+        spent >= Duration::from_millis(50),
+        "busy {spent:?} for a 50 ms poll"
+    );
+}
+
+#[test]
+fn the_current_thread_driver_counts_busy_time_and_parks() {
+    use std::time::Duration;
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let m = rt.handle().metrics();
+    rt.block_on(async {
+        std::thread::sleep(Duration::from_millis(20)); // busy
+        runtime::time::sleep(Duration::from_millis(5)).await; // parks
+    });
+    let count = m.worker_park_unpark_count(0);
+    assert!(count >= 2 && count % 2 == 0, "parked and woke: {count}");
+    assert!(m.worker_total_busy_duration(0) >= Duration::from_millis(20));
+}

@@ -123,3 +123,15 @@ both_flavors!(
         drop(release);
     }
 );
+
+both_flavors!(
+    shutdown_background_returns_at_once_while_a_blocking_job_runs,
+    |rt| {
+        let release = start_stuck_job(&rt);
+        let pending = rt.spawn(std::future::pending::<()>());
+        let abort = pending.abort_handle();
+        within(30, move || rt.shutdown_background());
+        assert!(abort.is_finished(), "its tasks were cancelled");
+        drop(release);
+    }
+);

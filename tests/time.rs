@@ -444,3 +444,36 @@ both_flavors!(
         assert!(out.is_err());
     }
 );
+
+#[test]
+fn interval_resets_move_the_next_tick_and_keep_the_period() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut every = time::interval(Duration::from_secs(10));
+        assert_eq!(every.tick().await, start, "the first tick is immediate");
+
+        // reset: the next tick is one period from now.
+        time::sleep(Duration::from_secs(4)).await;
+        every.reset();
+        assert_eq!(every.tick().await - start, Duration::from_secs(14));
+        assert_eq!(every.tick().await - start, Duration::from_secs(24));
+
+        // reset_immediately: the next tick is now.
+        time::sleep(Duration::from_secs(3)).await;
+        every.reset_immediately();
+        assert_eq!(every.tick().await - start, Duration::from_secs(27));
+        assert_eq!(every.tick().await - start, Duration::from_secs(37));
+
+        // reset_after: the next tick is that long from now.
+        every.reset_after(Duration::from_secs(1));
+        assert_eq!(every.tick().await - start, Duration::from_secs(38));
+        assert_eq!(every.tick().await - start, Duration::from_secs(48));
+
+        // reset_at: at that instant, even one in the past (then at once).
+        every.reset_at(start + Duration::from_secs(100));
+        assert_eq!(every.tick().await - start, Duration::from_secs(100));
+        every.reset_at(start);
+        assert_eq!(every.tick().await, start, "a past deadline ticks at once");
+        assert_eq!(Instant::now() - start, Duration::from_secs(100));
+    });
+}

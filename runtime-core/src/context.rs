@@ -158,3 +158,26 @@ impl Drop for EnterGuard {
         });
     }
 }
+
+/// Marks this thread as no longer running a runtime until the guard drops,
+/// leaving the current handle in place: `block_in_place`'s closure may
+/// `block_on` (as in tokio), and `Handle::current` still works in it.
+pub(crate) fn exit_runtime() -> ExitRuntimeGuard {
+    ExitRuntimeGuard {
+        prev: CONTEXT.with(|c| c.in_runtime.replace(false)),
+        _not_send: PhantomData,
+    }
+}
+
+/// Returned by [`exit_runtime`]; restores the thread's runtime flag.
+pub(crate) struct ExitRuntimeGuard {
+    prev: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for ExitRuntimeGuard {
+    fn drop(&mut self) {
+        let prev = self.prev;
+        let _ = CONTEXT.try_with(|c| c.in_runtime.set(prev));
+    }
+}

@@ -30,7 +30,7 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub mod process;
-mod runtime;
+pub mod runtime;
 mod scheduler;
 pub mod signal;
 pub mod sync;

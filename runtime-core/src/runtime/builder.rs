@@ -21,7 +21,11 @@ pub struct Builder {
     slow_poll_threshold: Option<Duration>,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
-    thread_name: String,
+    /// `None`: `{name}-worker`, or `runtime-worker` without a name.
+    thread_name: Option<String>,
+    name: Option<String>,
+    global_queue_interval: u32,
+    disable_lifo_slot: bool,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
 }
@@ -54,7 +58,10 @@ impl Builder {
             slow_poll_threshold: Some(Duration::from_millis(100)),
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
-            thread_name: "runtime-worker".to_string(),
+            thread_name: None,
+            name: None,
+            global_queue_interval: 61,
+            disable_lifo_slot: false,
             on_thread_start: None,
             on_thread_stop: None,
         }
@@ -67,10 +74,82 @@ impl Builder {
         self
     }
 
-    /// Name prefix of the worker threads; worker `i` is named `{name}-{i}`
-    /// (default `runtime-worker`).
+    /// Name prefix of the worker threads; worker `i` is named `{name}-{i}`,
+    /// blocking-pool threads `{name}-blocking` (default `runtime-worker`, or
+    /// `{runtime name}-worker` with [`name`](Self::name)).
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
-        self.thread_name = name.into();
+        self.thread_name = Some(name.into());
+        self
+    }
+
+    /// Names the runtime (tokio has no such setting; asyncio's loops have
+    /// none either). The name is [`Handle::name`](crate::Handle::name), the
+    /// default [`thread_name`](Self::thread_name) prefix (`{name}-worker`,
+    /// so worker `i` is `{name}-worker-{i}`), and the `runtime` field of the
+    /// runtime's reports (slow polls, unretrieved panics), so a process
+    /// with several runtimes can tell them apart.
+    ///
+    /// ```
+    /// let rt = runtime_core::Builder::new_multi_thread()
+    ///     .name("api")
+    ///     .worker_threads(1)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.handle().name(), Some("api"));
+    /// let thread = rt.block_on(async {
+    ///     runtime_core::spawn(async { std::thread::current().name().map(str::to_owned) })
+    ///         .await
+    ///         .unwrap()
+    /// });
+    /// assert_eq!(thread.as_deref(), Some("api-worker-0"));
+    /// ```
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Multi-thread flavor: how many tasks a worker runs between looks at
+    /// the global (injection) queue ahead of its own queue — and at timers
+    /// and I/O without parking, which tokio sets apart as `event_interval`.
+    /// Default 61. Lower favours tasks spawned from outside the runtime and
+    /// timer precision under load; higher, throughput of the tasks already
+    /// on a worker. The current-thread flavor has one FIFO queue and
+    /// ignores it.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder {
+        assert!(n > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = n;
+        self
+    }
+
+    /// Multi-thread flavor: turns off the LIFO slot, so a task woken (or
+    /// spawned) by a running task queues behind the worker's other tasks
+    /// instead of running next. The slot speeds up message passing (the
+    /// receiver runs while the message is in cache); turning it off gives a
+    /// strict FIFO per worker. The current-thread flavor has no slot.
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+        self.disable_lifo_slot = true;
+        self
+    }
+
+    /// Does nothing: this runtime's timers and I/O driver are always on.
+    /// Kept so code written for tokio builds unchanged.
+    pub fn enable_all(&mut self) -> &mut Builder {
+        self
+    }
+
+    /// Does nothing: the I/O driver is always on (see
+    /// [`enable_all`](Self::enable_all)).
+    pub fn enable_io(&mut self) -> &mut Builder {
+        self
+    }
+
+    /// Does nothing: timers are always on (see
+    /// [`enable_all`](Self::enable_all)).
+    pub fn enable_time(&mut self) -> &mut Builder {
         self
     }
 
@@ -149,10 +228,15 @@ impl Builder {
                  (threads start on demand, so the default of 512 costs nothing until used)",
             ));
         }
+        let thread_name = match (&self.thread_name, &self.name) {
+            (Some(t), _) => t.clone(),
+            (None, Some(name)) => format!("{name}-worker"),
+            (None, None) => "runtime-worker".to_string(),
+        };
         let mut blocking = runtime_blocking::BlockingPool::builder()
             .max_threads(self.max_blocking_threads)
             .keep_alive(self.thread_keep_alive)
-            .thread_name(format!("{}-blocking", self.thread_name));
+            .thread_name(format!("{thread_name}-blocking"));
         // The hooks run on blocking threads too (as in tokio), contained the
         // same way as on workers, so a panicking hook never fails a job.
         if let Some(f) = self.on_thread_start.clone() {
@@ -164,10 +248,13 @@ impl Builder {
         let blocking = blocking.build()?;
         let config = Config {
             start_paused: self.start_paused,
-            blocking,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
             watch_polls: self.slow_poll_threshold.is_some(),
+            global_queue_interval: self.global_queue_interval,
+            disable_lifo_slot: self.disable_lifo_slot,
+            name: self.name.as_deref().map(Into::into),
+            ..Config::new(blocking)
         };
         match self.kind {
             Kind::CurrentThread => {
@@ -207,18 +294,18 @@ impl Builder {
                         Some(n) => n,
                         None => default_workers(),
                     };
-                let (shared, locals) = multi_thread::Shared::new(n, config)?;
+                let shared = multi_thread::Shared::new(n, config)?;
                 let handle = scheduler::Handle::Multi(shared.clone());
                 let mut threads = Vec::with_capacity(n);
-                for (index, local) in locals.into_iter().enumerate() {
+                for index in 0..n {
                     let worker_shared = shared.clone();
                     let spawned = crate::loom::thread::Builder::new()
-                        .name(format!("{}-{index}", self.thread_name))
+                        .name(format!("{thread_name}-{index}"))
                         .spawn(move || {
                             let shared = worker_shared;
                             run_hook(shared.config.on_thread_start.as_ref(), "on_thread_start");
                             let stop = shared.config.on_thread_stop.clone();
-                            multi_thread::run_worker(shared, index, local);
+                            multi_thread::Shared::run_worker(shared, index);
                             run_hook(stop.as_ref(), "on_thread_stop");
                         });
                     match spawned {
@@ -265,6 +352,7 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("flavor", &self.kind)
             .field("worker_threads", &self.worker_threads)
+            .field("name", &self.name)
             .field("thread_name", &self.thread_name)
             .finish_non_exhaustive()
     }

@@ -113,6 +113,48 @@ impl Handle {
     pub fn metrics(&self) -> RuntimeMetrics {
         RuntimeMetrics::new(self.inner.clone())
     }
+
+    /// Runs `future` to completion on the calling thread, as
+    /// [`Runtime::block_on`](crate::Runtime::block_on) does, from anywhere a
+    /// `Handle` can reach: another thread, a `spawn_blocking` closure, the
+    /// closure of [`block_in_place`](crate::task::block_in_place).
+    ///
+    /// On the current-thread flavor this thread drives the runtime's tasks,
+    /// timers and I/O while it waits, unless another thread's `block_on`
+    /// already does (then it takes over when that one returns) — unlike
+    /// tokio's, which never drives them from a `Handle`.
+    ///
+    /// ```
+    /// let rt = runtime_core::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let n = std::thread::spawn(move || {
+    ///     handle.block_on(async { runtime_core::spawn(async { 5 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(n, 5);
+    /// ```
+    ///
+    /// # Panics
+    /// If called from inside a runtime (a task, or another `block_on`):
+    /// blocking that thread would stall the tasks it is meant to run. Await
+    /// the future instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _enter = context::enter_runtime(self.inner.clone());
+        self.inner.block_on(future)
+    }
+
+    /// This runtime's [`Id`](super::Id): unique among the runtimes this
+    /// process has built, equal for every handle of one runtime.
+    pub fn id(&self) -> super::Id {
+        self.inner.id()
+    }
+
+    /// The name given with [`Builder::name`](crate::Builder::name), if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
 }
 
 impl fmt::Debug for Handle {

@@ -121,6 +121,23 @@ impl RuntimeMetrics {
         self.worker(i).parks.load(Relaxed)
     }
 
+    /// How many times worker `i` has parked (gone to sleep for lack of
+    /// work) plus how many times it has woken from it, as in tokio: odd
+    /// while it sleeps.
+    pub fn worker_park_unpark_count(&self, i: usize) -> u64 {
+        self.worker(i).park_unpark.load(Relaxed)
+    }
+
+    /// How long worker `i` has been busy — running tasks, looking for them,
+    /// firing timers — rather than asleep, summed up to its last park (a
+    /// span still running is not counted yet). Measured once per
+    /// park-to-park span (two clock reads), never per poll. For the
+    /// current-thread flavor: time spent driving `block_on`, whichever
+    /// thread did. Compare it with wall time to see how loaded a worker is.
+    pub fn worker_total_busy_duration(&self, i: usize) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.worker(i).busy_ns.load(Relaxed))
+    }
+
     /// Tasks in worker `i`'s local queue (not counting its LIFO slot).
     pub fn worker_local_queue_depth(&self, i: usize) -> usize {
         match &self.handle {
@@ -158,6 +175,12 @@ impl fmt::Debug for RuntimeMetrics {
                 "worker_park_count",
                 &(0..n)
                     .map(|i| self.worker_park_count(i))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "worker_total_busy_duration",
+                &(0..n)
+                    .map(|i| self.worker_total_busy_duration(i))
                     .collect::<Vec<_>>(),
             )
             .finish()

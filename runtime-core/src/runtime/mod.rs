@@ -1,13 +1,17 @@
-//! `Runtime`: owns the scheduler and its worker threads.
+//! `Runtime` (owns the scheduler and its worker threads), its `Builder`,
+//! `Handle`, `RuntimeMetrics` and `Id`: tokio's `runtime` module, whose
+//! main types are also at the crate root.
 
 mod builder;
 mod handle;
+mod id;
 mod metrics;
 mod run_forever;
 mod watchdog;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
 pub use metrics::RuntimeMetrics;
 pub use run_forever::RunForever;
 
@@ -90,8 +94,7 @@ impl Runtime {
     /// the future instead.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        let _enter = context::enter_runtime(self.handle.inner.clone());
-        self.handle.inner.block_on(future)
+        self.handle.block_on(future)
     }
 
     /// Spawns a task on this runtime; see [`crate::spawn`].
@@ -130,6 +133,21 @@ impl Runtime {
     /// finish on their own. `Duration::ZERO` returns at once.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for anything: every task is cancelled and
+    /// every queued blocking job dropped; worker threads still inside a
+    /// poll and running blocking jobs finish on their own in the
+    /// background. `shutdown_timeout(Duration::ZERO)`, as in tokio; safe to
+    /// call from inside async code.
+    ///
+    /// ```
+    /// let rt = runtime_core::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+    /// rt.shutdown_background(); // returns at once
+    /// ```
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
     }
 
     /// Cancels everything and waits for the threads: for at most `timeout`

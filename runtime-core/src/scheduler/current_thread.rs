@@ -59,6 +59,9 @@ pub(crate) struct Shared {
     metrics: WorkerMetrics,
     /// `Config::watch_polls`.
     watch_polls: bool,
+    /// `Config::id` and `Config::name`.
+    pub(crate) id: crate::runtime::Id,
+    pub(crate) name: Option<std::sync::Arc<str>>,
 }
 
 struct Queue {
@@ -115,6 +118,8 @@ impl Shared {
             blocking: config.blocking.clone(),
             metrics: WorkerMetrics::default(),
             watch_polls: config.watch_polls,
+            id: config.id,
+            name: config.name.clone(),
         }))
     }
 
@@ -223,6 +228,15 @@ impl Shared {
         mut future: Pin<&mut F>,
         cx: &mut Context<'_>,
     ) -> F::Output {
+        /// The busy span in progress, added to the metrics when it ends (at
+        /// a park, or when this thread stops driving, unwinding included).
+        struct Busy<'a>(&'a WorkerMetrics, std::time::Instant);
+        impl Drop for Busy<'_> {
+            fn drop(&mut self) {
+                self.0.add_busy(self.1);
+            }
+        }
+        let mut busy = Busy(&self.metrics, std::time::Instant::now());
         loop {
             if me.woken.swap(false, AcqRel) {
                 if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(cx)) {
@@ -249,7 +263,7 @@ impl Shared {
                 continue;
             }
             if ran == 0 && !me.woken.load(Acquire) {
-                self.idle_until_woken();
+                self.idle_until_woken(&mut busy.1);
             }
         }
     }
@@ -258,7 +272,9 @@ impl Shared {
     /// next timer — or, with time paused, jump the clock to the next timer
     /// instead of sleeping (after delivering any I/O already ready: a socket
     /// that is ready now must be seen before time jumps).
-    fn idle_until_woken(&self) {
+    /// `busy_since`: the start of the busy span a park ends (a new one
+    /// starts when it wakes).
+    fn idle_until_woken(&self, busy_since: &mut std::time::Instant) {
         let time = &self.driver.time;
         let mut max = None;
         if time.clock.is_paused() {
@@ -278,7 +294,11 @@ impl Shared {
             }
         }
         WorkerMetrics::bump(&self.metrics.parks);
+        WorkerMetrics::bump(&self.metrics.park_unpark);
+        self.metrics.add_busy(*busy_since);
         self.parker.park_on(&self.driver, max);
+        WorkerMetrics::bump(&self.metrics.park_unpark);
+        *busy_since = std::time::Instant::now();
     }
 
     pub(crate) fn shutdown_tasks(&self) {

@@ -32,6 +32,33 @@ pub(crate) struct Config {
     /// (`WorkerMetrics::current_task`) for the watchdog. Off, they skip even
     /// that store, so `slow_poll_threshold(None)` costs nothing per poll.
     pub(crate) watch_polls: bool,
+    /// Multi-thread: ticks between a worker's looks at the injector before
+    /// its own queue, and at the driver without parking
+    /// (`Builder::global_queue_interval`).
+    pub(crate) global_queue_interval: u32,
+    /// Multi-thread: a woken task queues behind the others instead of
+    /// running next (`Builder::disable_lifo_slot`).
+    pub(crate) disable_lifo_slot: bool,
+    /// `Builder::name`.
+    pub(crate) name: Option<std::sync::Arc<str>>,
+    pub(crate) id: crate::runtime::Id,
+}
+
+impl Config {
+    /// The defaults, with `blocking` as the runtime's blocking pool.
+    pub(crate) fn new(blocking: runtime_blocking::BlockingPool) -> Config {
+        Config {
+            start_paused: false,
+            blocking,
+            on_thread_start: None,
+            on_thread_stop: None,
+            watch_polls: false,
+            global_queue_interval: 61,
+            disable_lifo_slot: false,
+            name: None,
+            id: crate::runtime::Id::next(),
+        }
+    }
 }
 
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -58,6 +85,20 @@ impl Handle {
         match self {
             Handle::Multi(s) => &s.registry,
             Handle::Current(s) => &s.registry,
+        }
+    }
+
+    pub(crate) fn id(&self) -> crate::runtime::Id {
+        match self {
+            Handle::Multi(s) => s.config.id,
+            Handle::Current(s) => s.id,
+        }
+    }
+
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self {
+            Handle::Multi(s) => s.config.name.as_deref(),
+            Handle::Current(s) => s.name.as_deref(),
         }
     }
 

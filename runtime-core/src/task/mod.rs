@@ -30,6 +30,7 @@
 //! `runtime-blocking` crate (`runtime-blocking/src/error.rs`), shared with
 //! blocking jobs, and `error.rs` re-exports them.
 
+mod block_in_place;
 mod builder;
 mod combinators;
 mod consume_budget;
@@ -48,6 +49,7 @@ mod yield_now;
 #[cfg(all(test, loom))]
 mod loom_task;
 
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use combinators::{
     as_completed, gather, try_gather, wait, wait_for, AsCompleted, Gather, JoinSet, ReturnWhen,

@@ -95,6 +95,48 @@ impl Interval {
         Poll::Ready(scheduled)
     }
 
+    /// Starts the ticks over one period from now: the next tick is at
+    /// `now + period`, and the ones after follow from it (tokio's `reset`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use runtime_core::time::{self, Instant};
+    ///
+    /// let rt = runtime_core::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let mut every = time::interval(Duration::from_secs(10));
+    ///     every.tick().await; // the first tick is immediate
+    ///     time::sleep(Duration::from_secs(4)).await;
+    ///     every.reset();
+    ///     let start = Instant::now();
+    ///     every.tick().await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(10));
+    /// });
+    /// ```
+    pub fn reset(&mut self) {
+        self.reset_after(self.period);
+    }
+
+    /// The next tick is right away (at the next poll); later ones follow
+    /// from now.
+    pub fn reset_immediately(&mut self) {
+        self.reset_at(Instant::now());
+    }
+
+    /// The next tick is `after` from now; later ones follow from it, one
+    /// period apart. (Saturating, as [`sleep`](super::sleep) does.)
+    pub fn reset_after(&mut self, after: Duration) {
+        let now = Instant::now();
+        self.reset_at(now.checked_add(after).unwrap_or_else(Instant::far_future));
+    }
+
+    /// The next tick is at `deadline` (right away if it has passed); later
+    /// ones follow from it, one period apart.
+    pub fn reset_at(&mut self, deadline: Instant) {
+        self.next = deadline;
+        self.sleep.reset(deadline);
+    }
+
     /// Sets what happens to missed ticks.
     pub fn set_missed_tick_behavior(&mut self, b: MissedTickBehavior) {
         self.missed = b;

@@ -14,17 +14,11 @@ use crate::scheduler::Config;
 use crate::task::{self, JoinHandle, Meta, Notified};
 
 fn config() -> Config {
-    Config {
-        start_paused: false,
-        blocking: runtime_blocking::BlockingPool::new(1),
-        on_thread_start: None,
-        on_thread_stop: None,
-        watch_polls: false,
-    }
+    Config::new(runtime_blocking::BlockingPool::new(1))
 }
 
 fn shared(workers: usize) -> Arc<Shared> {
-    Shared::new(workers, config()).unwrap().0
+    Shared::new(workers, config()).unwrap()
 }
 
 /// A real task of `shared`, and the `Notified` to queue.

@@ -23,7 +23,7 @@
 //! so no task reference is stranded in the injector.
 
 mod idle;
-mod worker;
+pub(crate) mod worker;
 
 #[cfg(all(test, loom))]
 mod loom_idle;
@@ -40,8 +40,6 @@ use crate::task::{
 use idle::Idle;
 use std::future::Future;
 use std::time::Duration;
-
-pub(crate) use worker::run as run_worker;
 
 pub(crate) struct Shared {
     remotes: Box<[Remote]>,
@@ -60,8 +58,9 @@ pub(crate) struct Shared {
     /// While there are some, an idle worker spins briefly before it sleeps,
     /// since a job's result is likely to wake a task soon (`worker.rs`).
     blocking_in_flight: AtomicUsize,
-    /// Workers that have not exited yet; shutdown waits on `exited` for it
-    /// to reach zero.
+    /// Worker threads started by the builder that have not exited yet;
+    /// shutdown waits on `exited` for it to reach zero. (A `block_in_place`
+    /// replacement runs on the blocking pool, whose shutdown waits for it.)
     alive: Mutex<usize>,
     exited: Condvar,
 }
@@ -73,6 +72,10 @@ struct Remote {
     steal: Stealer,
     parker: Parker,
     metrics: WorkerMetrics,
+    /// The hand-off slot of this worker's core: it waits here for its first
+    /// thread, and while `block_in_place` hands it to a replacement
+    /// (`worker.rs`). Taken only under this lock, so one thread holds it.
+    core: Mutex<Option<Box<worker::Core>>>,
 }
 
 /// Counters written only by their worker (load + store, no RMW), read by anyone.
@@ -81,6 +84,12 @@ pub(crate) struct WorkerMetrics {
     pub(crate) polls: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
+    /// Bumped when the worker parks and again when it wakes: odd while it
+    /// sleeps (tokio's `worker_park_unpark_count`).
+    pub(crate) park_unpark: AtomicU64,
+    /// Nanoseconds spent between waking (or starting) and parking, summed
+    /// at each park: two clock reads per park, none per poll.
+    pub(crate) busy_ns: AtomicU64,
     /// For the slow-poll watchdog: the id of the task being polled, or of
     /// the one polled last if the worker went straight on to its next poll;
     /// 0 once it parks or turns to other work. Written only when slow-poll
@@ -92,6 +101,13 @@ pub(crate) struct WorkerMetrics {
 impl WorkerMetrics {
     pub(crate) fn bump(counter: &AtomicU64) {
         counter.store(counter.load(Relaxed) + 1, Relaxed);
+    }
+
+    /// Ends a busy span that started at `since`.
+    pub(crate) fn add_busy(&self, since: std::time::Instant) {
+        let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.busy_ns
+            .store(self.busy_ns.load(Relaxed).saturating_add(ns), Relaxed);
     }
 
     /// About to poll task `id` (slow-poll reports on). Not undone after the
@@ -111,18 +127,18 @@ impl WorkerMetrics {
 }
 
 impl Shared {
-    /// Creates the shared state and the local queue each worker will own.
-    pub(crate) fn new(
-        num_workers: usize,
-        config: Config,
-    ) -> std::io::Result<(Arc<Shared>, Vec<Local>)> {
-        let locals: Vec<Local> = (0..num_workers).map(|_| Local::new()).collect();
-        let remotes = locals
-            .iter()
-            .map(|l| Remote {
-                steal: l.stealer(),
-                parker: Parker::new(),
-                metrics: WorkerMetrics::default(),
+    /// Creates the shared state, with each worker's core waiting in its
+    /// hand-off slot for the thread that [`run_worker`](Self::run_worker) starts.
+    pub(crate) fn new(num_workers: usize, config: Config) -> std::io::Result<Arc<Shared>> {
+        let remotes = (0..num_workers)
+            .map(|index| {
+                let local = Local::new();
+                Remote {
+                    steal: local.stealer(),
+                    parker: Parker::new(),
+                    metrics: WorkerMetrics::default(),
+                    core: Mutex::new(Some(worker::Core::new(index, local))),
+                }
             })
             .collect();
         let shared = Arc::new(Shared {
@@ -139,7 +155,34 @@ impl Shared {
             alive: Mutex::new(num_workers),
             exited: Condvar::new(),
         });
-        Ok((shared, locals))
+        Ok(shared)
+    }
+
+    /// Takes worker `index`'s core from its hand-off slot, if it is there.
+    pub(crate) fn take_core(&self, index: usize) -> Option<Box<worker::Core>> {
+        let mut core = self.remotes[index].core.lock().unwrap().take()?;
+        core.busy_since = std::time::Instant::now();
+        Some(core)
+    }
+
+    /// Leaves worker `index`'s core in its hand-off slot.
+    pub(crate) fn put_core(&self, index: usize, core: Box<worker::Core>) {
+        let prev = self.remotes[index].core.lock().unwrap().replace(core);
+        assert!(prev.is_none(), "two cores for worker {index}");
+    }
+
+    /// Starts a thread to take worker `index`'s core from its hand-off slot
+    /// (`block_in_place`): a job on the runtime's blocking pool, as tokio
+    /// does, so a thread that served as a worker before is reused. If the
+    /// pool cannot run it (shut down) or runs it late, the thread that
+    /// handed the core off takes it back itself.
+    pub(crate) fn start_replacement(this: &Arc<Shared>, index: usize) {
+        let shared = this.clone();
+        drop(
+            this.config
+                .blocking
+                .spawn(move || worker::run(shared, index)),
+        );
     }
 
     pub(crate) fn num_workers(&self) -> usize {
@@ -226,6 +269,12 @@ impl Shared {
         while let Some(task) = self.inject.pop() {
             drop(task);
         }
+    }
+
+    /// The body of worker thread `index`, started by the builder.
+    pub(crate) fn run_worker(this: Arc<Shared>, index: usize) {
+        worker::run(this.clone(), index);
+        this.worker_exited();
     }
 
     fn worker_exited(&self) {

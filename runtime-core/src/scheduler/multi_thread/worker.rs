@@ -1,7 +1,7 @@
 //! One worker thread: find a task, run it, repeat; park when there is none.
 //!
 //! Search order, each tick:
-//! 1. every 61st tick, maintenance — the driver's I/O events (a zero-timeout
+//! 1. every `global_queue_interval`-th tick (61 by default), maintenance — the driver's I/O events (a zero-timeout
 //!    poll) and due timers, whose woken tasks land in this worker's queue —
 //!    then the injector first, so tasks from outside are not starved by a
 //!    worker whose local queue never empties;
@@ -21,11 +21,32 @@
 //! `contain.rs`) is a bug in the runtime: the worker aborts the process
 //! with a message, rather than leave a runtime whose tasks silently stop.
 //!
-//! The worker's `Core` (local queue, LIFO slot, counters) is reached through
-//! a thread-local pointer, because a task polled here may schedule another
-//! task onto this very worker. The `RefCell` is borrowed only briefly, never
-//! across a poll; a schedule that finds it borrowed (a destructor running
-//! while the worker drains its queue) goes to the injector instead.
+//! The worker's `Core` (local queue, LIFO slot, counters, idle-protocol
+//! flag) is reached through a thread-local pointer, because a task polled
+//! here may schedule another task onto this very worker. The `RefCell` is
+//! borrowed only briefly, never across a poll; a schedule that finds it
+//! borrowed (a destructor running while the worker drains its queue) goes
+//! to the injector instead.
+//!
+//! # The core moves: `block_in_place`
+//!
+//! A thread is worker `index` while it holds that index's `Core`; the core,
+//! not the thread, carries the worker's place in the idle protocol
+//! (`idle.rs`: running, searching or parked — exactly one per index). At
+//! start each core waits in its index's hand-off slot (`Remote::core`) and
+//! the worker thread takes it. `block_in_place` (called from inside a poll,
+//! so the core is "running" and not searching) puts the core back into the
+//! slot and starts a replacement — `run` on a blocking-pool thread, as
+//! tokio does — which takes it and carries on with the queue and the LIFO
+//! slot as they are. Meanwhile the blocking closure runs in place; this
+//! thread, without a core, is no worker: what it schedules goes to the
+//! injector, and it writes none of the index's metrics. When the closure
+//! returns, the thread takes the core back if it is still in the slot (the
+//! replacement had not started; it will find the slot empty and return),
+//! and is worker `index` again. Otherwise it finishes the poll it is in and
+//! leaves the loop: its thread exits (a blocking-pool thread goes back to
+//! its pool). The slot's mutex makes "take" exclusive, so one thread at a
+//! time holds a core, and the idle state travels with it unchanged.
 
 use super::idle::Unparked;
 use super::{Shared, WorkerMetrics};
@@ -36,19 +57,20 @@ use crate::scheduler::Handle;
 use crate::task::Notified;
 use std::cell::{Cell, RefCell};
 use std::ptr;
+use std::time::Instant;
 
-/// Ticks between injector-first checks (Go's and tokio's choice).
-const INJECT_INTERVAL: u32 = 61;
 /// LIFO-slot polls in a row before the slot's task has to queue.
 const MAX_LIFO_STREAK: u8 = 3;
 
 pub(crate) struct WorkerCx {
     shared: Arc<Shared>,
     index: usize,
-    core: RefCell<Core>,
+    /// Worker `index`'s core while this thread is that worker; `None` once
+    /// `block_in_place` handed it on (module docs).
+    core: RefCell<Option<Box<Core>>>,
 }
 
-struct Core {
+pub(crate) struct Core {
     local: Local,
     /// The task woken most recently by the running task; run next.
     lifo: Option<Notified>,
@@ -58,6 +80,33 @@ struct Core {
     rng: u32,
     /// Counted in `Idle`'s searching total.
     is_searching: bool,
+    /// Start of the current busy span (since the last unpark, or since this
+    /// thread took the core): `WorkerMetrics::busy_ns` grows by each span.
+    pub(super) busy_since: Instant,
+}
+
+impl Core {
+    pub(super) fn new(index: usize, local: Local) -> Box<Core> {
+        Box::new(Core {
+            local,
+            lifo: None,
+            lifo_streak: 0,
+            tick: 0,
+            rng: (index as u32 + 1).wrapping_mul(0x9E37_79B9) | 1,
+            is_searching: false,
+            busy_since: Instant::now(),
+        })
+    }
+
+    fn next_rand(&mut self) -> u32 {
+        // xorshift32: cheap, good enough to spread victims.
+        let mut x = self.rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng = x;
+        x
+    }
 }
 
 // loom's `thread_local!` has no `const` form.
@@ -69,62 +118,54 @@ thread_local! {
 
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&WorkerCx>) -> R) -> R {
     let p = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: `CURRENT` is non-null only while `run` (below) is executing on
-    // this thread with the `WorkerCx` it points to alive on its stack; `run`
-    // resets it to null (by guard, even on unwind) before that `WorkerCx` is
-    // dropped, and no other thread can read this thread-local.
+    // SAFETY: `CURRENT` is non-null only while `WorkerCx::enter` (below) is
+    // executing on this thread with the `WorkerCx` it points to alive (the
+    // borrow `enter` takes outlives the call); it resets it (by guard, even
+    // on unwind) before returning, and no other thread can read this
+    // thread-local.
     f(unsafe { p.as_ref() })
 }
 
-/// The body of worker thread `index`.
-pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Local) {
+/// The body of a thread that becomes worker `index`: takes the core from
+/// the index's hand-off slot (returns at once if another thread took it
+/// first: a late `block_in_place` replacement) and runs the worker loop
+/// until shutdown, or until `block_in_place` hands the core on.
+pub(crate) fn run(shared: Arc<Shared>, index: usize) {
+    let Some(core) = shared.take_core(index) else {
+        return;
+    };
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()));
     let cx = WorkerCx {
         shared,
         index,
-        core: RefCell::new(Core {
-            local,
-            lifo: None,
-            lifo_streak: 0,
-            tick: 0,
-            rng: (index as u32 + 1).wrapping_mul(0x9E37_79B9) | 1,
-            is_searching: false,
-        }),
+        core: RefCell::new(Some(core)),
     };
-    {
-        struct Reset;
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                let _ = CURRENT.try_with(|c| c.set(ptr::null()));
+    /// Armed while the loop runs: an unwind out of it aborts (module docs).
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                crate::contain::abort_worker_panicked();
             }
         }
-        /// Armed while the loop runs: an unwind out of it aborts (module docs).
-        struct AbortOnUnwind;
-        impl Drop for AbortOnUnwind {
-            fn drop(&mut self) {
-                if std::thread::panicking() {
-                    crate::contain::abort_worker_panicked();
-                }
-            }
-        }
-        CURRENT.with(|c| c.set(&cx));
-        let _reset = Reset;
+    }
+    cx.enter(|| {
         let _abort = AbortOnUnwind;
         cx.run_loop();
-        cx.metrics().not_polling();
-    }
+    });
     // No longer reachable as "current": anything scheduled from here on
     // (destructors of what we drop) goes to the injector.
-    let leftovers: Vec<Notified> = {
-        let mut core = cx.core.borrow_mut();
-        let mut v: Vec<Notified> = core.lifo.take().into_iter().collect();
-        while let Some(t) = core.local.pop() {
-            v.push(t);
-        }
-        v
+    let Some(core) = cx.core.borrow_mut().take() else {
+        // Handed on by `block_in_place`: nothing of the worker's is ours.
+        return;
     };
+    cx.metrics().not_polling();
+    cx.metrics().add_busy(core.busy_since);
+    let mut leftovers: Vec<Notified> = core.lifo.into_iter().collect();
+    while let Some(t) = core.local.pop() {
+        leftovers.push(t);
+    }
     drop(leftovers);
-    cx.shared.worker_exited();
 }
 
 impl WorkerCx {
@@ -132,8 +173,25 @@ impl WorkerCx {
         &self.shared
     }
 
+    pub(crate) fn shared_arc(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     pub(crate) fn index(&self) -> usize {
         self.index
+    }
+
+    /// Runs `f` with this context as the thread's current worker.
+    pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Reset(*const WorkerCx);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                let _ = CURRENT.try_with(|c| c.set(self.0));
+            }
+        }
+        let prev = CURRENT.with(|c| c.replace(self));
+        let _reset = Reset(prev);
+        f()
     }
 
     fn metrics(&self) -> &WorkerMetrics {
@@ -142,12 +200,13 @@ impl WorkerCx {
 
     fn run_loop(&self) {
         while !self.shared.is_shutdown() {
-            let tick = {
-                let mut core = self.core.borrow_mut();
+            let Some(tick) = self.with_core(|core| {
                 core.tick = core.tick.wrapping_add(1);
                 core.tick
+            }) else {
+                return; // handed on during the last poll
             };
-            let maintenance = tick % INJECT_INTERVAL == 0;
+            let maintenance = tick % self.shared.config.global_queue_interval == 0;
             if maintenance {
                 // With the core not borrowed, so that the tasks woken here
                 // go to this worker's own queue.
@@ -155,18 +214,21 @@ impl WorkerCx {
                 self.shared.driver.maintain();
                 self.shared.registry.drain(self.index);
             }
-            let task = {
-                let mut core = self.core.borrow_mut();
-                match self.next_task(&mut core, maintenance) {
-                    Some(t) => Some(t),
-                    None => self.steal_work(&mut core),
-                }
-            };
+            let task = self.with_core(|core| {
+                self.next_task(core, maintenance)
+                    .or_else(|| self.steal_work(core))
+            });
             match task {
-                Some(task) => self.run_task(task),
-                None => self.park(),
+                None => return,
+                Some(Some(task)) => self.run_task(task),
+                Some(None) => self.park(),
             }
         }
+    }
+
+    /// `f` on this thread's core; `None` if it was handed on.
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
+        self.core.borrow_mut().as_deref_mut().map(f)
     }
 
     fn next_task(&self, core: &mut Core, injector_first: bool) -> Option<Notified> {
@@ -212,7 +274,9 @@ impl WorkerCx {
     }
 
     fn run_task(&self, task: Notified) {
-        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
+        let was_searching = self
+            .with_core(|core| std::mem::replace(&mut core.is_searching, false))
+            .unwrap_or(false);
         if was_searching && self.shared.idle.worker_from_searching() {
             // We were the last searcher and found work: recruit one more
             // worker if there is more where this came from. A lone task
@@ -229,27 +293,35 @@ impl WorkerCx {
     }
 
     /// Schedules `task` onto this worker. Gives it back if the core is busy
-    /// (re-entrant call from a destructor); the caller then uses the injector.
+    /// (re-entrant call from a destructor) or handed on; the caller then
+    /// uses the injector.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool) -> Option<Notified> {
-        let Ok(mut core) = self.core.try_borrow_mut() else {
+        let Ok(mut guard) = self.core.try_borrow_mut() else {
+            return Some(task);
+        };
+        let Some(core) = guard.as_deref_mut() else {
             return Some(task);
         };
         let notify = if is_yield {
-            self.push_local(&mut core, task);
+            self.push_local(core, task);
             // A lone yielder has nobody to share with: waking a sibling for
             // it would only bounce it between threads.
             core.local.len() > 1
+        } else if self.shared.config.disable_lifo_slot {
+            // Stealable at once, and we are busy with the running task.
+            self.push_local(core, task);
+            true
         } else {
             match core.lifo.replace(task) {
                 Some(prev) => {
-                    self.push_local(&mut core, prev);
+                    self.push_local(core, prev);
                     true
                 }
                 // Filling an empty slot makes nothing stealable.
                 None => false,
             }
         };
-        drop(core);
+        drop(guard);
         if notify {
             self.shared.notify_after_local_push();
         }
@@ -271,38 +343,74 @@ impl WorkerCx {
     }
 
     fn park(&self) {
-        self.metrics().not_polling();
-        let was_searching = std::mem::replace(&mut self.core.borrow_mut().is_searching, false);
-        WorkerMetrics::bump(&self.metrics().parks);
+        let metrics = self.metrics();
+        metrics.not_polling();
+        let Some(was_searching) =
+            self.with_core(|core| std::mem::replace(&mut core.is_searching, false))
+        else {
+            return;
+        };
+        WorkerMetrics::bump(&metrics.parks);
         // Free what other workers handed back before sleeping on it.
         self.shared.registry.drain(self.index);
+        self.with_core(|core| metrics.add_busy(core.busy_since));
+        WorkerMetrics::bump(&metrics.park_unpark);
         let left = self
             .shared
             .park_worker(self.index, was_searching, || self.has_local_work());
-        if left == Unparked::Searching {
-            self.core.borrow_mut().is_searching = true;
-        }
+        WorkerMetrics::bump(&metrics.park_unpark);
+        self.with_core(|core| {
+            core.busy_since = Instant::now();
+            if left == Unparked::Searching {
+                core.is_searching = true;
+            }
+        });
     }
 
     /// Tasks in this worker's own LIFO slot or queue (woken by the driver
     /// while it was parked on it).
     fn has_local_work(&self) -> bool {
-        let core = self.core.borrow();
-        core.lifo.is_some() || core.local.len() > 0
+        self.core
+            .borrow()
+            .as_deref()
+            .is_some_and(|core| core.lifo.is_some() || core.local.len() > 0)
+    }
+
+    /// `block_in_place`'s first step: puts this thread's core into its
+    /// index's hand-off slot, ending the busy span and the current poll's
+    /// watch. False if this thread has no core to give (handed on already,
+    /// or borrowed: called from a destructor between polls).
+    pub(crate) fn hand_off_core(&self) -> bool {
+        let Ok(mut guard) = self.core.try_borrow_mut() else {
+            return false;
+        };
+        let Some(core) = guard.take() else {
+            return false;
+        };
+        drop(guard);
+        let metrics = self.metrics();
+        metrics.not_polling();
+        metrics.add_busy(core.busy_since);
+        self.shared.put_core(self.index, core);
+        true
+    }
+
+    /// `block_in_place`'s last step: takes the core back if no replacement
+    /// took it meanwhile. True if this thread is worker `index` again.
+    pub(crate) fn reclaim_core(&self) -> bool {
+        match self.shared.take_core(self.index) {
+            Some(core) => {
+                *self.core.borrow_mut() = Some(core);
+                true
+            }
+            None => false,
+        }
     }
 }
 
-impl Core {
-    fn next_rand(&mut self) -> u32 {
-        // xorshift32: cheap, good enough to spread victims.
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.rng = x;
-        x
-    }
-}
+#[cfg(all(test, loom))]
+#[path = "loom_block_in_place.rs"]
+mod loom_block_in_place;
 
 #[cfg(all(test, loom))]
 mod loom_lifo {
@@ -313,13 +421,7 @@ mod loom_lifo {
     use crate::task::{self, Meta};
 
     fn config() -> Config {
-        Config {
-            start_paused: false,
-            blocking: runtime_blocking::BlockingPool::new(1),
-            on_thread_start: None,
-            on_thread_stop: None,
-            watch_polls: false,
-        }
+        Config::new(runtime_blocking::BlockingPool::new(1))
     }
 
     fn meta() -> Meta {
@@ -336,19 +438,12 @@ mod loom_lifo {
     #[test]
     fn loom_lifo_displacement_vs_steal() {
         loom::model(|| {
-            let (shared, mut locals) = Shared::new(2, config()).unwrap();
-            let thief_local = locals.pop().unwrap();
+            let shared = Shared::new(2, config()).unwrap();
+            let thief_local = Local::new();
             let cx = WorkerCx {
                 shared: shared.clone(),
                 index: 0,
-                core: RefCell::new(Core {
-                    local: locals.pop().unwrap(),
-                    lifo: None,
-                    lifo_streak: 0,
-                    tick: 1,
-                    rng: 1,
-                    is_searching: false,
-                }),
+                core: RefCell::new(shared.take_core(0)),
             };
             let mut joins = Vec::new();
             let mut spawn = || {
@@ -375,7 +470,7 @@ mod loom_lifo {
             assert!(cx.schedule_local(second, false).is_none());
             let mut ran = 0;
             loop {
-                let t = cx.next_task(&mut cx.core.borrow_mut(), false);
+                let t = cx.with_core(|core| cx.next_task(core, false)).unwrap();
                 match t {
                     Some(t) => {
                         t.run();

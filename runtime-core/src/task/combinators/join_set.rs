@@ -372,7 +372,7 @@ where
 /// rt.block_on(async {
 ///     let mut set = runtime_core::task::JoinSet::new();
 ///     set.spawn(async { 1 });
-///     set.extend([async { 2 }, async { 3 }]);
+///     set.extend((2..=3).map(|i| async move { i }));
 ///     assert_eq!(set.join_all().await.len(), 3);
 /// });
 /// ```
