@@ -54,6 +54,7 @@
 //! | `asyncio.create_subprocess_exec(prog, *args)` | [`process::Command::new(prog).args(args).spawn()`](process::Command) |
 //! | `asyncio.create_subprocess_shell(cmd)` | `process::Command::new("sh").arg("-c").arg(cmd)` |
 //! | `proc.wait()`, `proc.communicate()`, `proc.kill()` | [`Child::wait`](process::Child::wait), [`Child::wait_with_output`](process::Child::wait_with_output) / [`Command::output`](process::Command::output), [`Child::kill`](process::Child::kill) |
+//! | `contextvars.ContextVar` | [`task_local!`] ([`task::LocalKey::scope`], [`get`](task::LocalKey::get)) |
 //!
 //! ## tokio's vocabulary: `sync`, `io`, `select!`
 //!
@@ -78,7 +79,9 @@
 //! ## Modules
 //!
 //! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,
-//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`); `all_tasks`.
+//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`); `all_tasks`;
+//!   `!Send` tasks ([`task::spawn_local`], [`task::LocalSet`]), task-local
+//!   values ([`task_local!`]), blocking in place ([`task::block_in_place`]).
 //! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
 //!   paused time for tests.
 //! * [`blocking`]: the blocking thread pool, usable from any executor.
@@ -109,9 +112,8 @@ pub use runtime_core::{fs, io, process, signal, sync};
 pub use runtime_core::{join, pin, select, try_join};
 pub use runtime_macros::{main, test};
 
-/// The runtime and its [`Builder`](runtime::Builder),
-/// [`Handle`](runtime::Handle), [`RuntimeMetrics`](runtime::RuntimeMetrics)
-/// and [`Id`](runtime::Id), under tokio's path: ported code that says
+/// The runtime and its `Builder`, `Handle`, `RuntimeMetrics` and
+/// [`Id`](runtime::Id), under tokio's path: ported code that says
 /// `tokio::runtime::Builder` says `runtime::runtime::Builder`. The same
 /// types are at the crate root.
 pub mod runtime {

@@ -82,12 +82,11 @@ impl Builder {
         self
     }
 
-    /// Names the runtime (tokio has no such setting; asyncio's loops have
-    /// none either). The name is [`Handle::name`](crate::Handle::name), the
-    /// default [`thread_name`](Self::thread_name) prefix (`{name}-worker`,
-    /// so worker `i` is `{name}-worker-{i}`), and the `runtime` field of the
-    /// runtime's reports (slow polls, unretrieved panics), so a process
-    /// with several runtimes can tell them apart.
+    /// Names the runtime (tokio has no such setting), so a process with
+    /// several runtimes can tell them apart: the name is
+    /// [`Handle::name`](crate::Handle::name) and the default
+    /// [`thread_name`](Self::thread_name) prefix (`{name}-worker`, so worker
+    /// `i` is `{name}-worker-{i}`).
     ///
     /// ```
     /// let rt = runtime_core::Builder::new_multi_thread()

@@ -1,10 +1,11 @@
 //! One worker thread: find a task, run it, repeat; park when there is none.
 //!
 //! Search order, each tick:
-//! 1. every `global_queue_interval`-th tick (61 by default), maintenance — the driver's I/O events (a zero-timeout
-//!    poll) and due timers, whose woken tasks land in this worker's queue —
-//!    then the injector first, so tasks from outside are not starved by a
-//!    worker whose local queue never empties;
+//! 1. every `global_queue_interval`-th tick (61 by default), maintenance —
+//!    the driver's I/O events (a zero-timeout poll) and due timers, whose
+//!    woken tasks land in this worker's queue — then the injector first, so
+//!    tasks from outside are not starved by a worker whose local queue never
+//!    empties;
 //! 2. the LIFO slot (the task most recently woken by the running task: the
 //!    message-passing fast path), at most 3 times in a row — then its occupant
 //!    goes to the back of the queue, so a ping-pong pair cannot starve the
