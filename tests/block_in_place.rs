@@ -213,3 +213,20 @@ fn where_no_worker_is_it_just_runs_the_closure() {
         .unwrap();
     assert_eq!(n, 4, "a current-thread runtime's spawn_blocking");
 }
+
+/// The closure owns the runtime and drops it: the thread it runs on is one
+/// of that runtime's worker threads, which the drop must not wait for (it
+/// would wait for itself).
+#[test]
+fn the_closure_may_drop_the_runtime_it_runs_on() {
+    within(60, || {
+        let rt = one_worker();
+        let handle = rt.handle().clone();
+        let (tx, rx) = std::sync::mpsc::channel();
+        handle.spawn(async move {
+            task::block_in_place(move || drop(rt));
+            tx.send(()).unwrap();
+        });
+        rx.recv().unwrap();
+    });
+}

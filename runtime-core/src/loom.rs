@@ -26,7 +26,7 @@ mod imp {
 
     pub(crate) mod thread {
         #[allow(unused_imports)] // spawn/yield_now: used by the loom models
-        pub(crate) use std::thread::{spawn, yield_now, Builder, JoinHandle};
+        pub(crate) use std::thread::{current, spawn, yield_now, Builder, JoinHandle};
     }
 
     pub(crate) mod cell {
@@ -67,7 +67,7 @@ mod imp {
 
     pub(crate) mod thread {
         #[allow(unused_imports)]
-        pub(crate) use loom::thread::{spawn, yield_now, Builder, JoinHandle};
+        pub(crate) use loom::thread::{current, spawn, yield_now, Builder, JoinHandle};
     }
 
     pub(crate) mod cell {

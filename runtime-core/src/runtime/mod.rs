@@ -177,7 +177,10 @@ impl Runtime {
                 _ => true,
             };
             if all_exited {
-                for t in threads {
+                // Not this thread, if it is one of ours: dropped inside
+                // `block_in_place`, a worker exits after the poll it is in.
+                let me = crate::loom::thread::current().id();
+                for t in threads.into_iter().filter(|t| t.thread().id() != me) {
                     let _ = t.join();
                 }
             }
