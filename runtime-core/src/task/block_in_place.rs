@@ -21,7 +21,10 @@ use crate::scheduler::Handle;
 /// or else leaves the worker pool once that poll is over. So, unlike
 /// [`spawn_blocking`](crate::spawn_blocking), `f` may borrow from the task
 /// (no `Send` or `'static` bound), at the price of the whole task being
-/// blocked, and of a thread start when the pool has none idle.
+/// blocked, and of a thread start when the pool has none idle. (With the
+/// pool at its [`max_blocking_threads`](crate::Builder::max_blocking_threads)
+/// limit, the replacement waits for a free pool thread, and the worker's
+/// tasks with it.)
 ///
 /// Inside `f` the thread does not count as running a runtime: `f` may
 /// [`Handle::block_on`](crate::Handle::block_on) async code, and

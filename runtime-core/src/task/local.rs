@@ -73,7 +73,6 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::thread::ThreadId;
 
 /// Local tasks run by one `tick` before it hands control back.
 const MAX_TASKS_PER_TICK: usize = 61;
@@ -111,8 +110,9 @@ pub struct LocalSet {
 
 /// What a local task's cell and its wakers hold of the set.
 struct Shared {
-    /// The thread that made the set: the only one that runs its tasks.
-    owner: ThreadId,
+    /// The thread that made the set (its [`thread_mark`]): the only one
+    /// that runs its tasks.
+    owner: usize,
     queue: Mutex<Queue>,
     /// Woken when a task is queued while nobody ticks.
     waker: AtomicWaker,
@@ -134,6 +134,14 @@ thread_local! {
     /// The set `spawn_local` spawns into on this thread (the innermost one
     /// entered), if any.
     static CURRENT: RefCell<Option<Arc<Shared>>> = RefCell::new(None);
+    #[allow(clippy::missing_const_for_thread_local)]
+    /// Its address tells this thread from others, cheaper than a `ThreadId`.
+    static MARK: u8 = 0;
+}
+
+/// An identity of the calling thread, unique among live threads.
+fn thread_mark() -> usize {
+    MARK.try_with(|m| m as *const u8 as usize).unwrap_or(0)
 }
 
 /// Spawns a `!Send` future on the current thread's [`LocalSet`]: tokio's
@@ -184,7 +192,7 @@ impl LocalSet {
     pub fn new() -> LocalSet {
         LocalSet {
             shared: Arc::new(Shared {
-                owner: std::thread::current().id(),
+                owner: thread_mark(),
                 queue: Mutex::new(Queue {
                     tasks: VecDeque::new(),
                     ticking: false,
@@ -262,11 +270,11 @@ impl LocalSet {
         RunUntil { set: self, future }.await
     }
 
-    /// Registers `cx`'s waker and runs a tick inside the set; true if tasks
-    /// are still queued (the caller should wake itself).
+    /// Registers `cx`'s waker and runs a tick; true if tasks are still
+    /// queued (the caller should wake itself). The caller has entered the
+    /// set.
     fn poll_tick(&self, cx: &Context<'_>) -> bool {
         self.shared.waker.register(cx.waker());
-        let _enter = self.enter();
         self.shared.tick()
     }
 }
@@ -296,6 +304,7 @@ impl Future for LocalSet {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let _enter = self.enter();
         if self.poll_tick(cx) {
             cx.waker().wake_by_ref();
             Poll::Pending
@@ -372,11 +381,9 @@ impl<F: Future> Future for RunUntil<'_, F> {
             let this = self.get_unchecked_mut();
             (this.set, Pin::new_unchecked(&mut this.future))
         };
-        {
-            let _enter = set.enter();
-            if let Poll::Ready(out) = future.poll(cx) {
-                return Poll::Ready(out);
-            }
+        let _enter = set.enter();
+        if let Poll::Ready(out) = future.poll(cx) {
+            return Poll::Ready(out);
         }
         if set.poll_tick(cx) {
             cx.waker().wake_by_ref();
@@ -433,12 +440,17 @@ impl Shared {
     /// Runs up to [`MAX_TASKS_PER_TICK`] queued tasks. True if some are still
     /// queued.
     fn tick(&self) -> bool {
-        assert_eq!(
-            std::thread::current().id(),
-            self.owner,
+        {
+            let mut q = self.queue.lock().unwrap();
+            if q.tasks.is_empty() {
+                return false;
+            }
+            q.ticking = true;
+        }
+        assert!(
+            self.owner == thread_mark(),
             "a LocalSet's tasks ran on a thread other than the one that made the set"
         );
-        self.queue.lock().unwrap().ticking = true;
         for _ in 0..MAX_TASKS_PER_TICK {
             let task = {
                 let mut q = self.queue.lock().unwrap();
