@@ -281,9 +281,13 @@ impl Rt for Smol {
     }
     async fn timeout<F: Future + Send>(d: Duration, f: F) {
         use futures_lite::FutureExt;
+        // The timer is made before the race starts, as `timeout(d, f)` does
+        // on the other two (reading the clock); made inside the second arm,
+        // `or` would never build it when `f` is ready at once.
+        let timer = async_io::Timer::after(d);
         async { drop(f.await) }
-            .or(async {
-                async_io::Timer::after(d).await;
+            .or(async move {
+                timer.await;
             })
             .await
     }
