@@ -41,8 +41,12 @@ use std::time::Duration;
 /// Bits of a token holding the slab index; the rest hold the generation.
 const INDEX_BITS: u32 = usize::BITS / 2;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-/// The token of the unpark waker; no slab index reaches it.
+/// The token of the unpark waker. It and the poller's own timer token
+/// (`usize::MAX - 1`, `sys.rs`) have all index bits set; the slab stops
+/// below those two indices, so no registration's token is either.
 const WAKER_TOKEN: usize = usize::MAX;
+/// Indices at or above this are never given out (see `WAKER_TOKEN`).
+const INDEX_LIMIT: usize = INDEX_MASK - 1;
 
 /// The poller: owned by the thread parked on it.
 pub(crate) struct Driver {
@@ -169,7 +173,7 @@ impl Handle {
         regs.next_generation = regs.next_generation.wrapping_add(1);
         let io = Arc::new(ScheduledIo::default());
         let index = regs.slab.insert((generation, io.clone()));
-        if index > INDEX_MASK {
+        if index >= INDEX_LIMIT {
             regs.slab.remove(index);
             return Err(io::Error::other(
                 "too many I/O resources registered at once",

@@ -9,6 +9,16 @@
 //!
 //! Resources register by file descriptor (mio's `SourceFd`), so a resource
 //! can register through a shared reference, at its first use.
+//!
+//! Timed polls: `epoll_wait` takes its timeout in whole milliseconds, rounded
+//! up, so a thread parked until a timer 0.3 ms away would sleep a full
+//! millisecond or more. On Linux the poller therefore owns a `timerfd`
+//! (registered edge-triggered under its own token) and arms it to the
+//! requested timeout, then waits without a timeout: the wake-up comes at the
+//! timer's nanosecond deadline. It is re-armed only when the deadline moves,
+//! never read (edge-triggered: each expiry is a new event) and never
+//! disarmed (an expiry after an earlier wake-up is one spurious turn). If the
+//! timerfd cannot be made, timeouts fall back to `epoll_wait`'s.
 
 use super::ready::{Interest, Ready};
 use std::io;
@@ -23,6 +33,79 @@ mod imp {
     pub(crate) struct Poll {
         poll: mio::Poll,
         events: mio::Events,
+        timer: Option<TimerFd>,
+    }
+
+    /// The token of the poller's own timerfd; no registration reaches it
+    /// (the driver's tokens stop below `usize::MAX - 1`).
+    const TIMER_TOKEN: usize = usize::MAX - 1;
+
+    /// A `timerfd` on the monotonic clock, and when it is armed to expire.
+    struct TimerFd {
+        fd: std::os::fd::OwnedFd,
+        armed: Option<std::time::Instant>,
+    }
+
+    impl TimerFd {
+        fn new(registry: &mio::Registry) -> io::Result<TimerFd> {
+            // SAFETY: a plain system call with valid flags; it returns a new
+            // descriptor or -1.
+            let fd = unsafe {
+                libc::timerfd_create(
+                    libc::CLOCK_MONOTONIC,
+                    libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: `fd` was just created and is owned by nothing else.
+            let fd = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+            registry.register(
+                &mut SourceFd(&std::os::fd::AsRawFd::as_raw_fd(&fd)),
+                mio::Token(TIMER_TOKEN),
+                mio::Interest::READABLE,
+            )?;
+            Ok(TimerFd { fd, armed: None })
+        }
+
+        /// Makes the timer expire `timeout` from now (unless it already
+        /// expires within 20 µs of that).
+        fn arm(&mut self, timeout: Duration) -> io::Result<()> {
+            let at = std::time::Instant::now() + timeout;
+            if let Some(armed) = self.armed {
+                let diff = if armed > at { armed - at } else { at - armed };
+                if diff < Duration::from_micros(20) {
+                    return Ok(());
+                }
+            }
+            let spec = libc::itimerspec {
+                it_interval: libc::timespec {
+                    tv_sec: 0,
+                    tv_nsec: 0,
+                },
+                it_value: libc::timespec {
+                    tv_sec: timeout.as_secs().min(i64::MAX as u64) as libc::time_t,
+                    // At least 1 ns: an all-zero value would disarm it.
+                    tv_nsec: timeout.subsec_nanos().max(1) as libc::c_long,
+                },
+            };
+            // SAFETY: `fd` is a timerfd; `spec` is a valid itimerspec and the
+            // old value is not asked for.
+            let r = unsafe {
+                libc::timerfd_settime(
+                    std::os::fd::AsRawFd::as_raw_fd(&self.fd),
+                    0,
+                    &spec,
+                    std::ptr::null_mut(),
+                )
+            };
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            self.armed = Some(at);
+            Ok(())
+        }
     }
 
     pub(crate) struct Registry(mio::Registry);
@@ -36,29 +119,42 @@ mod imp {
         pub(crate) fn new() -> io::Result<(Poll, Registry)> {
             let poll = mio::Poll::new()?;
             let registry = Registry(poll.registry().try_clone()?);
+            let timer = TimerFd::new(poll.registry()).ok();
             Ok((
                 Poll {
                     poll,
                     events: mio::Events::with_capacity(EVENTS),
+                    timer,
                 },
                 registry,
             ))
         }
 
         /// Waits for events, at most `timeout` (`None`: until one comes).
-        pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-            match self.poll.poll(&mut self.events, timeout) {
+        pub(crate) fn poll(&mut self, mut timeout: Option<Duration>) -> io::Result<()> {
+            if let (Some(t), Some(timer)) = (timeout, &mut self.timer) {
+                if !t.is_zero() && timer.arm(t).is_ok() {
+                    timeout = None;
+                }
+            }
+            let res = match self.poll.poll(&mut self.events, timeout) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {
                     self.events.clear();
                     Ok(())
                 }
                 res => res,
+            };
+            if let Some(timer) = &mut self.timer {
+                if self.events.iter().any(|e| e.token().0 == TIMER_TOKEN) {
+                    timer.armed = None;
+                }
             }
+            res
         }
 
         /// The events of the last `poll`, as `(token, readiness)`.
         pub(crate) fn events(&self, mut f: impl FnMut(usize, Ready)) {
-            for e in self.events.iter() {
+            for e in self.events.iter().filter(|e| e.token().0 != TIMER_TOKEN) {
                 f(e.token().0, Ready::from_mio(e));
             }
         }
