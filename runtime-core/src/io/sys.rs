@@ -33,7 +33,9 @@ mod imp {
     pub(crate) struct Poll {
         poll: mio::Poll,
         events: mio::Events,
-        timer: Option<TimerFd>,
+        /// Made at the first timed poll (a runtime that never sleeps on a
+        /// timer never pays its three system calls); `Err` once that failed.
+        timer: Option<Result<TimerFd, ()>>,
     }
 
     /// The token of the poller's own timerfd; no registration reaches it
@@ -119,12 +121,11 @@ mod imp {
         pub(crate) fn new() -> io::Result<(Poll, Registry)> {
             let poll = mio::Poll::new()?;
             let registry = Registry(poll.registry().try_clone()?);
-            let timer = TimerFd::new(poll.registry()).ok();
             Ok((
                 Poll {
                     poll,
                     events: mio::Events::with_capacity(EVENTS),
-                    timer,
+                    timer: None,
                 },
                 registry,
             ))
@@ -132,9 +133,15 @@ mod imp {
 
         /// Waits for events, at most `timeout` (`None`: until one comes).
         pub(crate) fn poll(&mut self, mut timeout: Option<Duration>) -> io::Result<()> {
-            if let (Some(t), Some(timer)) = (timeout, &mut self.timer) {
-                if !t.is_zero() && timer.arm(t).is_ok() {
-                    timeout = None;
+            if let Some(t) = timeout.filter(|t| !t.is_zero()) {
+                let registry = self.poll.registry();
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| TimerFd::new(registry).map_err(drop));
+                if let Ok(timer) = timer {
+                    if timer.arm(t).is_ok() {
+                        timeout = None;
+                    }
                 }
             }
             let res = match self.poll.poll(&mut self.events, timeout) {
@@ -144,7 +151,7 @@ mod imp {
                 }
                 res => res,
             };
-            if let Some(timer) = &mut self.timer {
+            if let Some(Ok(timer)) = &mut self.timer {
                 if self.events.iter().any(|e| e.token().0 == TIMER_TOKEN) {
                     timer.armed = None;
                 }
