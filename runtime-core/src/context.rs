@@ -1,9 +1,11 @@
 //! Per-thread runtime context: which runtime this thread belongs to (for
 //! `Handle::current` and `spawn`), whether it is inside a runtime (to refuse
-//! nested `block_on`), and the cooperative budget of the task being polled.
+//! nested `block_on`), the cooperative budget of the task being polled, and
+//! which task that is (for `task::id` and `task::current`).
 
 use crate::loom::thread_local;
 use crate::scheduler;
+use crate::task::RawTask;
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 
@@ -18,6 +20,11 @@ struct Context {
     /// be dropped newest first, since each restores what was current
     /// before it.
     depth: Cell<usize>,
+    /// The task whose future this thread is polling or dropping right now;
+    /// set only by a [`TaskGuard`], which the harness holds across that
+    /// poll or drop, so the task is alive (the harness holds a reference)
+    /// whenever this is `Some`.
+    current_task: Cell<Option<RawTask>>,
 }
 
 // loom's `thread_local!` has no `const` form, and this must read the same under both.
@@ -28,6 +35,7 @@ thread_local! {
         in_runtime: Cell::new(false),
         budget: Cell::new(None),
         depth: Cell::new(0),
+        current_task: Cell::new(None),
     };
 }
 
@@ -75,6 +83,37 @@ pub(crate) fn budget() -> Option<u8> {
 
 pub(crate) fn set_budget(b: Option<u8>) {
     let _ = CONTEXT.try_with(|c| c.budget.set(b));
+}
+
+/// The task being polled (or whose future is being dropped) on this thread;
+/// see `Context::current_task` for why it is alive while this is `Some`.
+pub(crate) fn current_task() -> Option<RawTask> {
+    CONTEXT.try_with(|c| c.current_task.get()).ok().flatten()
+}
+
+/// Makes `task` this thread's current task until dropped, then restores the
+/// previous one (also when a panic unwinds through it). Held by the task
+/// harness around each poll and around the drop of the future.
+pub(crate) struct TaskGuard {
+    prev: Option<RawTask>,
+    _not_send: PhantomData<*const ()>,
+}
+
+pub(crate) fn enter_task(task: RawTask) -> TaskGuard {
+    let prev = CONTEXT
+        .try_with(|c| c.current_task.replace(Some(task)))
+        .ok()
+        .flatten();
+    TaskGuard {
+        prev,
+        _not_send: PhantomData,
+    }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|c| c.current_task.set(self.prev));
+    }
 }
 
 /// Restores the previous context when dropped. Guards nest: they must be

@@ -1,6 +1,7 @@
 //! `all_tasks`: a snapshot of live tasks — asyncio's `asyncio.all_tasks()`.
 
-use super::Id;
+use super::{AbortHandle, Id, RawTask};
+use crate::loom::atomic::Ordering::Relaxed;
 use crate::runtime::Handle;
 use std::fmt;
 use std::panic::Location;
@@ -14,6 +15,11 @@ pub enum TaskState {
     Scheduled,
     /// Being polled by a worker right now.
     Running,
+    /// Aborted (by [`AbortHandle::abort`], `JoinHandle::abort`, a dropped
+    /// [`TaskGroup`](super::TaskGroup) or [`AbortOnDrop`](super::AbortOnDrop),
+    /// ...), but its future has not been dropped yet: it is queued to be
+    /// dropped, or is in the middle of a poll that must end first.
+    Cancelling,
 }
 
 impl fmt::Display for TaskState {
@@ -22,6 +28,7 @@ impl fmt::Display for TaskState {
             TaskState::Idle => "idle",
             TaskState::Scheduled => "scheduled",
             TaskState::Running => "running",
+            TaskState::Cancelling => "cancelling",
         })
     }
 }
@@ -29,16 +36,61 @@ impl fmt::Display for TaskState {
 /// A snapshot of one live task; see [`all_tasks`].
 ///
 /// Displays like `Task#12 "fetch-1" idle, spawned at src/main.rs:14:5, 3 polls`.
+///
+/// It carries an [`AbortHandle`], so cancelling every task of a runtime is
+/// one loop (asyncio: `for t in asyncio.all_tasks(): t.cancel()`):
+///
+/// ```
+/// use runtime::task;
+///
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     let handles: Vec<_> = (0..3).map(|_| runtime::spawn(std::future::pending::<()>())).collect();
+///     for t in task::all_tasks() {
+///         t.abort_handle().abort();
+///     }
+///     for h in handles {
+///         assert!(h.await.unwrap_err().is_cancelled());
+///     }
+/// });
+/// ```
 #[derive(Clone, Debug)]
 pub struct TaskInfo {
     pub(crate) id: Id,
-    pub(crate) name: Option<String>,
-    pub(crate) state: TaskState,
-    pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) polls: u64,
+    name: Option<String>,
+    state: TaskState,
+    spawned_at: &'static Location<'static>,
+    polls: u64,
+    abort: AbortHandle,
 }
 
 impl TaskInfo {
+    /// A snapshot of `task`. The caller holds a reference to it (the
+    /// registry's, under its shard lock, or the poller's, for the current
+    /// task), so the header is alive while it is read.
+    pub(crate) fn snapshot(task: RawTask) -> TaskInfo {
+        let h = task.header();
+        let s = h.state.load();
+        TaskInfo {
+            id: h.id,
+            name: h.meta.name.as_deref().map(str::to_owned),
+            // Cancelled first: a cancelled task may still be queued or
+            // inside its last poll, and what matters is that it is going.
+            state: if s.is_cancelled() {
+                TaskState::Cancelling
+            } else if s.is_running() {
+                TaskState::Running
+            } else if s.is_notified() {
+                TaskState::Scheduled
+            } else {
+                TaskState::Idle
+            },
+            spawned_at: h.meta.spawned_at,
+            polls: h.polls.load(Relaxed),
+            abort: AbortHandle::new(task),
+        }
+    }
+
     /// The task's id.
     pub fn id(&self) -> Id {
         self.id
@@ -47,7 +99,7 @@ impl TaskInfo {
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// Idle, scheduled or running.
+    /// Idle, scheduled, running or cancelling, when the snapshot was taken.
     pub fn state(&self) -> TaskState {
         self.state
     }
@@ -58,6 +110,12 @@ impl TaskInfo {
     /// Times the task has been polled.
     pub fn polls(&self) -> u64 {
         self.polls
+    }
+    /// A handle that can cancel the task (asyncio's `Task.cancel()`), valid
+    /// for as long as you keep it (it keeps the task's memory, not the task,
+    /// alive; aborting a finished task does nothing).
+    pub fn abort_handle(&self) -> AbortHandle {
+        self.abort.clone()
     }
 }
 
@@ -87,13 +145,13 @@ impl fmt::Display for TaskInfo {
 /// Outside a runtime (use [`Handle::tasks`] from elsewhere).
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let h = runtime_core::task::Builder::new()
+///     let h = runtime::task::Builder::new()
 ///         .name("fetch-1")
 ///         .spawn(std::future::pending::<()>())
 ///         .unwrap();
-///     let tasks = runtime_core::task::all_tasks();
+///     let tasks = runtime::task::all_tasks();
 ///     assert_eq!(tasks[0].name(), Some("fetch-1"));
 ///     h.abort();
 /// });

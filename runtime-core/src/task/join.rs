@@ -18,9 +18,9 @@ use std::task::{Context, Poll};
 /// `tracing`, since nobody can retrieve it).
 ///
 /// ```
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// let out = rt.block_on(async {
-///     let handle = runtime_core::spawn(async { 6 * 7 });
+///     let handle = runtime::spawn(async { 6 * 7 });
 ///     handle.await.unwrap()
 /// });
 /// assert_eq!(out, 42);
@@ -47,9 +47,9 @@ enum Inner<T> {
 // requires to be `Send`) across threads; a task's shared state is reached only
 // through its state word, a blocking job's through its pool's completion.
 unsafe impl<T: Send> Send for JoinHandle<T> {}
-// SAFETY: `&JoinHandle` only allows `abort`, `abort_handle`, `is_finished` and
-// `id`, which touch atomics, immutable header fields, or the blocking
-// completion's lock — never a `T`.
+// SAFETY: `&JoinHandle` only allows `abort`, `abort_handle`, `is_finished`,
+// `id` and `name`, which touch atomics, immutable header fields, or the
+// blocking completion's lock — never a `T`.
 unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
@@ -93,14 +93,12 @@ impl<T> JoinHandle<T> {
     where
         T: Send + 'static,
     {
-        let inner = match &self.inner {
-            Inner::Task { raw, .. } => {
-                raw.header().state.ref_inc();
-                AbortInner::Task(*raw)
-            }
-            Inner::Blocking(h) => AbortInner::Blocking(h.abort_handle()),
-        };
-        AbortHandle { inner }
+        match &self.inner {
+            Inner::Task { raw, .. } => AbortHandle::new(*raw),
+            Inner::Blocking(h) => AbortHandle {
+                inner: AbortInner::Blocking(h.abort_handle()),
+            },
+        }
     }
 
     /// [`abort_handle`](Self::abort_handle) for a handle known to be an
@@ -129,6 +127,69 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Task { raw, .. } => raw.header().id,
             Inner::Blocking(h) => h.id(),
+        }
+    }
+
+    /// The name the task was spawned with
+    /// ([`task::Builder::name`](super::Builder::name)): asyncio's
+    /// `Task.get_name()`. `None` for unnamed tasks and blocking jobs.
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let h = runtime::task::Builder::new().name("fetch-1").spawn(async {}).unwrap();
+    ///     assert_eq!(h.name(), Some("fetch-1"));
+    ///     assert_eq!(runtime::spawn(async {}).name(), None);
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        match &self.inner {
+            Inner::Task { raw, .. } => raw.header().meta.name.as_deref(),
+            Inner::Blocking(_) => None,
+        }
+    }
+
+    /// Turns this handle into one whose drop **aborts** the task, instead
+    /// of detaching it: for a task that must not outlive the code that
+    /// spawned it (asyncio cancels a `gather`'s children with it; a
+    /// dropped `JoinHandle` does not).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use runtime::{task, time};
+    ///
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
+    /// rt.block_on(async {
+    ///     let child = runtime::spawn(time::sleep(Duration::from_secs(60))).abort_on_drop();
+    ///     // Gives up waiting after 10 ms; dropping `child` cancels the task too.
+    ///     assert!(time::timeout(Duration::from_millis(10), child).await.is_err());
+    ///     assert!(task::all_tasks().is_empty());
+    /// });
+    /// ```
+    pub fn abort_on_drop(self) -> super::AbortOnDrop<T> {
+        super::AbortOnDrop::new(self)
+    }
+
+    /// Cancels the task, and if no thread is polling it, drops its future
+    /// right here, so it is gone (out of `all_tasks`, its destructors run)
+    /// when this returns. A task in the middle of a poll elsewhere is
+    /// cancelled when that poll ends, as with [`abort`](Self::abort).
+    ///
+    /// This is what runtime shutdown does to each task (`RawTask::shutdown`:
+    /// mark it cancelled, and claim and drop the future of an idle one),
+    /// given a reference of our own to consume, since the handle keeps its
+    /// own. A claimed task completes here as any cancelled task does, and
+    /// leaves the registry the usual way.
+    pub(crate) fn cancel_now(&self) {
+        match &self.inner {
+            Inner::Task { raw, .. } => {
+                if raw.header().state.load().is_complete() {
+                    return;
+                }
+                raw.header().state.ref_inc();
+                raw.shutdown();
+            }
+            Inner::Blocking(h) => h.abort(),
         }
     }
 }
@@ -168,6 +229,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
             .field("id", &self.id())
+            .field("name", &self.name())
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -186,6 +248,15 @@ enum AbortInner {
 }
 
 impl AbortHandle {
+    /// A new handle to `task`; takes a reference of its own. The caller
+    /// holds a reference meanwhile.
+    pub(crate) fn new(task: RawTask) -> AbortHandle {
+        task.header().state.ref_inc();
+        AbortHandle {
+            inner: AbortInner::Task(task),
+        }
+    }
+
     /// Cancels the task; see [`JoinHandle::abort`].
     pub fn abort(&self) {
         match &self.inner {
@@ -213,14 +284,12 @@ impl AbortHandle {
 
 impl Clone for AbortHandle {
     fn clone(&self) -> AbortHandle {
-        let inner = match &self.inner {
-            AbortInner::Task(raw) => {
-                raw.header().state.ref_inc();
-                AbortInner::Task(*raw)
-            }
-            AbortInner::Blocking(h) => AbortInner::Blocking(h.clone()),
-        };
-        AbortHandle { inner }
+        match &self.inner {
+            AbortInner::Task(raw) => AbortHandle::new(*raw),
+            AbortInner::Blocking(h) => AbortHandle {
+                inner: AbortInner::Blocking(h.clone()),
+            },
+        }
     }
 }
 

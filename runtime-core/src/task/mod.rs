@@ -30,10 +30,12 @@
 //! `runtime-blocking` crate (`runtime-blocking/src/error.rs`), shared with
 //! blocking jobs, and `error.rs` re-exports them.
 
+mod abort_on_drop;
 mod block_in_place;
 mod builder;
 mod combinators;
 mod consume_budget;
+mod current;
 mod error;
 mod info;
 mod join;
@@ -49,13 +51,15 @@ mod yield_now;
 #[cfg(all(test, loom))]
 mod loom_task;
 
+pub use abort_on_drop::AbortOnDrop;
 pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use combinators::{
     as_completed, gather, try_gather, wait, wait_for, AsCompleted, Gather, JoinSet, ReturnWhen,
-    TryGather, Wait, WaitFor,
+    TaskGroup, TryGather, Wait, WaitFor,
 };
 pub use consume_budget::consume_budget;
+pub use current::{current, id, try_current, try_id};
 pub use error::{Id, JoinError};
 pub use info::{all_tasks, TaskDump, TaskInfo, TaskState};
 pub use join::{AbortHandle, JoinHandle};

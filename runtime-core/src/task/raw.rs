@@ -40,6 +40,7 @@ use super::state::{Snapshot, State, ToIdle, ToRunning, Wake};
 use super::waker::waker_ref;
 use super::{Meta, Schedule};
 use crate::coop;
+use crate::context;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::Arc;
@@ -79,7 +80,8 @@ struct Vtable {
     try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// Consumes the `JoinHandle`'s reference.
     drop_join_handle: unsafe fn(NonNull<Header>),
-    /// Consumes the registry's reference: cancel the task if idle.
+    /// Consumes a reference (the registry's at shutdown, or one taken for
+    /// the call by `JoinHandle::cancel_now`): cancel the task if idle.
     shutdown: unsafe fn(NonNull<Header>),
 }
 
@@ -192,9 +194,9 @@ impl RawTask {
         unsafe { (self.vtable().schedule)(self.ptr) }
     }
 
-    /// Consumes the registry's reference.
+    /// Consumes a reference: the registry's, or one taken for the call.
     pub(crate) fn shutdown(self) {
-        // SAFETY: the registry gives up its reference, as `shutdown` consumes.
+        // SAFETY: the caller gives up a reference, as `shutdown` consumes.
         unsafe { (self.vtable().shutdown)(self.ptr) }
     }
 
@@ -353,6 +355,8 @@ where
         let res = {
             let waker = waker_ref(&raw);
             let mut cx = Context::from_waker(&waker);
+            // `task::id()` / `task::current()` inside the poll; ends here.
+            let _current = context::enter_task(raw);
             coop::with_budget(|| {
                 catch_unwind(AssertUnwindSafe(|| {
                     self.stage().with_mut(|stage| {
@@ -397,6 +401,8 @@ where
 
     /// Drops the future in place. Must hold `RUNNING`.
     fn drop_future(self) -> Result<(), Box<dyn Any + Send>> {
+        // The future's destructor may ask for `task::id()` too, as in tokio.
+        let _current = context::enter_task(self.raw());
         catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds `RUNNING`, so we own the stage. The
             // assignment drops the future in place (no move, so pinning holds)
@@ -632,12 +638,13 @@ where
     F: Future + 'static,
     S: Schedule,
 {
-    // SAFETY: the registry's reference (passed to us) keeps the cell alive
-    // until it is given up below.
+    // SAFETY: the reference passed to us keeps the cell alive until it is
+    // given up below.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
     if harness.header().state.transition_to_shutdown() {
-        // We hold `RUNNING` now. `complete` will find the task gone from the
-        // registry, so it drops exactly the reference we were given.
+        // We hold `RUNNING` now. `complete` drops the reference we were
+        // given, and the registry's too if it still holds one (shutdown
+        // took it out already; `JoinHandle::cancel_now` did not).
         harness.cancel();
     } else {
         harness.raw().drop_reference();

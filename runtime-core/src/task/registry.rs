@@ -46,8 +46,8 @@
 //! shutdown emptied its shard. An entry handed back after the close names a
 //! slot shutdown already emptied; nobody drains it, and it holds nothing.
 
-use super::info::{TaskInfo, TaskState};
-use super::{Header, Id, RawTask, Task};
+use super::info::TaskInfo;
+use super::{Id, RawTask, Task};
 use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::loom::Mutex;
 
@@ -284,7 +284,7 @@ impl Registry {
         let mut out = Vec::new();
         for p in self.shards.iter() {
             let s = p.shard.lock().unwrap();
-            out.extend(s.live().filter_map(|t| info(t.header())));
+            out.extend(s.live().filter_map(info));
         }
         out.sort_by_key(|t| t.id);
         out
@@ -296,29 +296,16 @@ impl Registry {
         self.shards.iter().find_map(|p| {
             let s = p.shard.lock().unwrap();
             let found = s.live().find(|t| t.header().id == id);
-            found.and_then(|t| info(t.header()))
+            found.and_then(info)
         })
     }
 }
 
 /// What a snapshot says of a task; `None` once it completed (handed back to
 /// its owner, not yet drained).
-fn info(h: &Header) -> Option<TaskInfo> {
-    let s = h.state.load();
-    if s.is_complete() {
+fn info(t: &Task) -> Option<TaskInfo> {
+    if t.header().state.load().is_complete() {
         return None;
     }
-    Some(TaskInfo {
-        id: h.id,
-        name: h.meta.name.as_deref().map(str::to_owned),
-        state: if s.is_running() {
-            TaskState::Running
-        } else if s.is_notified() {
-            TaskState::Scheduled
-        } else {
-            TaskState::Idle
-        },
-        spawned_at: h.meta.spawned_at,
-        polls: h.polls.load(Relaxed),
-    })
+    Some(TaskInfo::snapshot(t.raw()))
 }

@@ -23,12 +23,20 @@ use std::task::{Context, Poll};
 /// of the output, and the others still arrive. To stop at the first error
 /// instead, use [`try_gather`].
 ///
-/// ```
-/// use runtime_core::task;
+/// Dropped before it finished (by [`time::timeout`](crate::time::timeout),
+/// a `select!` branch that lost, or a cancelled task awaiting it), it drops
+/// the futures it holds — and a dropped `JoinHandle` **detaches** its task,
+/// which keeps running (asyncio cancels a gather's children with it). Pass
+/// [`handle.abort_on_drop()`](crate::task::JoinHandle::abort_on_drop)s to
+/// have the tasks cancelled with the gather, or spawn them into a
+/// [`TaskGroup`](crate::task::TaskGroup).
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// ```
+/// use runtime::task;
+///
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// let out = rt.block_on(async {
-///     let handles = (1..=3).map(|i| runtime_core::spawn(async move { i * 10 }));
+///     let handles = (1..=3).map(|i| runtime::spawn(async move { i * 10 }));
 ///     task::gather(handles).await
 /// });
 /// let out: Vec<u32> = out.into_iter().map(Result::unwrap).collect();
@@ -60,11 +68,11 @@ where
 /// completed panics.
 ///
 /// ```
-/// use runtime_core::task::{self, Gather};
+/// use runtime::task::{self, Gather};
 ///
 /// let pending: Gather<std::future::Ready<u8>> = task::gather([1, 2].map(std::future::ready));
 /// assert_eq!(format!("{pending:?}"), "Gather { in_flight: 2, total: 2 }");
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// assert_eq!(rt.block_on(pending), [1, 2]);
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
@@ -124,10 +132,18 @@ impl<F: Future> fmt::Debug for Gather<F> {
 /// [`gather`], the futures run inside the calling task, and only woken ones
 /// are polled.
 ///
-/// ```
-/// use runtime_core::task;
+/// "Dropped" means what dropping means for each input, on an error as when
+/// the `TryGather` itself is dropped early: a future stops, but a
+/// `JoinHandle` detaches its task, which keeps running. Give it
+/// [`handle.abort_on_drop()`](crate::task::JoinHandle::abort_on_drop)s, or
+/// use a [`TaskGroup`](crate::task::TaskGroup) (whose
+/// [`try_join`](crate::task::TaskGroup::try_join) aborts the other tasks on
+/// the first error and waits until they are gone), to stop the tasks too.
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// ```
+/// use runtime::task;
+///
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let parse = |s: &'static str| async move { s.parse::<u8>() };
 ///     assert_eq!(task::try_gather(["1", "2"].map(parse)).await, Ok(vec![1, 2]));
@@ -157,11 +173,11 @@ where
 /// input order, or to the first `Err`.
 ///
 /// ```
-/// use runtime_core::task::{self, TryGather};
+/// use runtime::task::{self, TryGather};
 ///
 /// let fut: TryGather<std::future::Ready<Result<u8, ()>>> =
 ///     task::try_gather([Ok(1), Err(())].map(std::future::ready));
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// assert_eq!(rt.block_on(fut), Err(()));
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]

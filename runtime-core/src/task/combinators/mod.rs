@@ -1,5 +1,5 @@
 //! asyncio's task combinators: [`gather`], [`try_gather`], [`as_completed`],
-//! [`wait`], [`wait_for`] and [`JoinSet`].
+//! [`wait`], [`wait_for`], [`JoinSet`] and [`TaskGroup`].
 //!
 //! | asyncio | here |
 //! | --- | --- |
@@ -8,7 +8,7 @@
 //! | `as_completed(aws)` | [`as_completed`], yielding `(index, output)`; lazy; `.limit(n)` |
 //! | `wait(aws, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
 //! | `wait_for(aw, t)` | [`wait_for`] (aborts the task on expiry) |
-//! | `TaskGroup` | [`JoinSet`] (aborts its tasks when dropped) |
+//! | `TaskGroup` | [`TaskGroup`] (spawn order, the first failure cancels the rest), or [`JoinSet`] (completion order); both abort their tasks when dropped |
 //!
 //! How they work. `gather`, `try_gather`, `as_completed` and `wait` all keep
 //! their inputs in a `futures_util::stream::FuturesUnordered`, each tagged
@@ -32,17 +32,29 @@
 //! dropped by the time `Elapsed` comes back.
 //!
 //! `JoinSet` is a `FuturesUnordered` of join handles; its `Drop` aborts them
-//! all (a lone `JoinHandle` detaches when dropped).
+//! all (a lone `JoinHandle` detaches when dropped). `TaskGroup` is one too,
+//! each handle tagged with its spawn index; on a failure, and when it is
+//! dropped, it cancels its tasks through `JoinHandle::cancel_now`, which
+//! drops an idle task's future on the spot (runtime shutdown's path for one
+//! task), so a cancelled group leaves nothing behind in `all_tasks`.
+//!
+//! What dropping each one does to the tasks whose handles it holds: `gather`,
+//! `try_gather`, `as_completed`, `wait` and `wait_for` drop the handles,
+//! which detaches the tasks; `JoinSet` and `TaskGroup` abort them. Wrap a
+//! handle with `JoinHandle::abort_on_drop` to make any of the first five
+//! cancel it.
 
 mod as_completed;
 mod gather;
 mod indexed;
 mod join_set;
+mod task_group;
 mod wait;
 mod wait_for;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use gather::{gather, try_gather, Gather, TryGather};
 pub use join_set::JoinSet;
+pub use task_group::TaskGroup;
 pub use wait::{wait, ReturnWhen, Wait};
 pub use wait_for::{wait_for, WaitFor};

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// When [`wait`] returns: asyncio's `return_when`.
 ///
 /// ```
-/// use runtime_core::task::ReturnWhen;
+/// use runtime::task::ReturnWhen;
 /// assert_eq!(ReturnWhen::default(), ReturnWhen::AllCompleted);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -43,15 +43,18 @@ pub enum ReturnWhen {
 /// `index` is the task's position in `handles`. With `timeout` of `None`
 /// there is no time limit. An empty `handles` returns two empty lists at
 /// once. Dropping the returned future before it finishes drops the handles,
-/// which detaches the tasks (as dropping a [`JoinHandle`] always does).
+/// which detaches the tasks (as dropping a [`JoinHandle`] always does): to
+/// cancel them instead, abort the `pending` ones yourself once it returns,
+/// or keep the tasks in a [`TaskGroup`](crate::task::TaskGroup) or
+/// [`JoinSet`](crate::task::JoinSet), which abort theirs when dropped.
 ///
 /// ```
-/// use runtime_core::task::{self, ReturnWhen};
+/// use runtime::task::{self, ReturnWhen};
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let quick = runtime_core::spawn(async { 1 });
-///     let stuck = runtime_core::spawn(std::future::pending::<i32>());
+///     let quick = runtime::spawn(async { 1 });
+///     let stuck = runtime::spawn(std::future::pending::<i32>());
 ///     let (done, pending) = task::wait(vec![quick, stuck], ReturnWhen::FirstCompleted, None).await;
 ///     assert_eq!(done.len(), 1);
 ///     assert_eq!(done[0].0, 0);
@@ -83,11 +86,11 @@ pub fn wait<T>(
 /// The future returned by [`wait`]: resolves to `(done, pending)`.
 ///
 /// ```
-/// use runtime_core::task::{self, ReturnWhen};
+/// use runtime::task::{self, ReturnWhen};
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let handles = vec![runtime_core::spawn(async { 1 }), runtime_core::spawn(async { 2 })];
+///     let handles = vec![runtime::spawn(async { 1 }), runtime::spawn(async { 2 })];
 ///     let waiting: task::Wait<i32> = task::wait(handles, ReturnWhen::AllCompleted, None);
 ///     let (done, pending) = waiting.await;
 ///     assert_eq!(done.len(), 2);

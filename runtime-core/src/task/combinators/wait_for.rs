@@ -22,18 +22,21 @@ use std::time::Duration;
 /// returned instead.)
 ///
 /// Dropping the returned future early drops the handle, which detaches the
-/// task, as dropping a [`JoinHandle`] always does.
+/// task, as dropping a [`JoinHandle`] always does. The task it aborts is
+/// cancelled itself, but tasks *that* task spawned keep running unless it
+/// holds them as [`AbortOnDrop`](crate::task::AbortOnDrop) handles or in a
+/// [`TaskGroup`](crate::task::TaskGroup), which its cancellation drops.
 ///
 /// ```
-/// use runtime_core::task;
+/// use runtime::task;
 /// use std::time::Duration;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let fast = runtime_core::spawn(async { 7 });
+///     let fast = runtime::spawn(async { 7 });
 ///     assert_eq!(task::wait_for(Duration::from_secs(5), fast).await.unwrap().unwrap(), 7);
 ///
-///     let slow = runtime_core::spawn(std::future::pending::<()>());
+///     let slow = runtime::spawn(std::future::pending::<()>());
 ///     assert!(task::wait_for(Duration::from_millis(10), slow).await.is_err());
 /// });
 /// ```
@@ -48,12 +51,12 @@ pub fn wait_for<T>(duration: Duration, handle: JoinHandle<T>) -> WaitFor<T> {
 /// in time, else `Err(Elapsed)` once the task has been aborted.
 ///
 /// ```
-/// use runtime_core::task::{self, WaitFor};
+/// use runtime::task::{self, WaitFor};
 /// use std::time::Duration;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let handle = runtime_core::spawn(std::future::pending::<()>());
+///     let handle = runtime::spawn(std::future::pending::<()>());
 ///     let waiting: WaitFor<()> = task::wait_for(Duration::from_millis(5), handle);
 ///     assert!(format!("{waiting:?}").starts_with("WaitFor"));
 ///     assert!(waiting.await.is_err());
