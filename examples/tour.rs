@@ -229,7 +229,6 @@ fn timeouts() {
 
 /// asyncio's ways of composing tasks.
 fn combinators() {
-    use futures::StreamExt;
     use runtime::task::ReturnWhen;
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

@@ -13,7 +13,7 @@ use crate::BlockingPool;
 ///
 /// ```
 /// use std::time::Duration;
-/// use runtime_blocking::BlockingPool;
+/// use runtime::blocking::BlockingPool;
 ///
 /// let pool = BlockingPool::builder()
 ///     .max_threads(4)

@@ -18,7 +18,7 @@ use crate::internal::{self, Panicked};
 /// (and so per runtime), never reused.
 ///
 /// ```
-/// # use runtime_blocking::Id;
+/// # use runtime::task::Id;
 /// let (a, b) = (Id::next(), Id::next());
 /// assert_ne!(a, b);
 /// assert!(format!("{a}").parse::<u64>().is_ok());

@@ -22,10 +22,12 @@ use crate::oneshot::{AbortRef, AbortTarget, Receiver};
 /// dropped on the pool thread.
 ///
 /// ```
-/// # use runtime_blocking::BlockingPool;
+/// # use runtime::blocking::BlockingPool;
 /// let pool = BlockingPool::new(2);
 /// let handle = pool.spawn(|| 6 * 7);
-/// assert_eq!(futures::executor::block_on(handle).unwrap(), 42);
+/// // Any executor can await it; here, a runtime's `block_on`.
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(handle).unwrap(), 42);
 /// ```
 pub struct BlockingHandle<R> {
     rx: Receiver<R>,
@@ -48,7 +50,7 @@ impl<R> BlockingHandle<R> {
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use std::sync::Arc;
-    /// # use runtime_blocking::BlockingPool;
+    /// # use runtime::blocking::BlockingPool;
     ///
     /// let pool = BlockingPool::new(1);
     /// let stop = Arc::new(AtomicBool::new(false));
@@ -62,7 +64,8 @@ impl<R> BlockingHandle<R> {
     ///     steps
     /// });
     /// stop.store(true, Ordering::Relaxed); // instead of (or beside) `handle.abort()`
-    /// let steps = futures::executor::block_on(handle).unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
+    /// let steps = rt.block_on(handle).unwrap();
     /// # let _ = steps;
     /// ```
     pub fn abort(&self) {
@@ -160,7 +163,7 @@ impl fmt::Debug for BlockingAbortHandle {
 /// nothing ran; the closure is inside, to retry or run elsewhere.
 ///
 /// ```
-/// # use runtime_blocking::BlockingPool;
+/// # use runtime::blocking::BlockingPool;
 /// # let pool = BlockingPool::builder().max_threads(1).queue_limit(1).build().unwrap();
 /// # let (tx, rx) = std::sync::mpsc::channel::<()>();
 /// # let busy = pool.spawn(move || rx.recv().unwrap());

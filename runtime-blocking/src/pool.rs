@@ -23,11 +23,13 @@ use crate::{BlockingHandle, Builder, Id, QueueFull};
 /// Use [`shutdown_timeout`](Self::shutdown_timeout) to wait.
 ///
 /// ```
-/// use runtime_blocking::BlockingPool;
+/// use runtime::blocking::BlockingPool;
 ///
 /// let pool = BlockingPool::new(4);
 /// let handles: Vec<_> = (0..8u64).map(|i| pool.spawn(move || i * i)).collect();
-/// let squares: Vec<u64> = futures::executor::block_on(async {
+/// // Any executor can await the handles; here, a runtime's `block_on`.
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
+/// let squares: Vec<u64> = rt.block_on(async {
 ///     let mut out = Vec::new();
 ///     for h in handles {
 ///         out.push(h.await.unwrap());

@@ -74,10 +74,10 @@ use task::JoinHandle;
 /// (`Runtime::block_on`, `#[runtime::main]`, or a `Handle`).
 ///
 /// ```
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let a = runtime_core::spawn(async { 1 });
-///     let b = runtime_core::spawn(async { 2 });
+///     let a = runtime::spawn(async { 1 });
+///     let b = runtime::spawn(async { 2 });
 ///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
 /// });
 /// ```
@@ -108,14 +108,14 @@ where
 /// use std::sync::atomic::{AtomicBool, Ordering};
 /// use std::sync::Arc;
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let n = runtime_core::spawn_blocking(|| (1..=10u64).product::<u64>());
+///     let n = runtime::spawn_blocking(|| (1..=10u64).product::<u64>());
 ///     assert_eq!(n.await.unwrap(), 3_628_800);
 ///
 ///     let stop = Arc::new(AtomicBool::new(false));
 ///     let flag = stop.clone();
-///     let job = runtime_core::spawn_blocking(move || {
+///     let job = runtime::spawn_blocking(move || {
 ///         while !flag.load(Ordering::Relaxed) {
 ///             std::thread::sleep(std::time::Duration::from_millis(1));
 ///         }
@@ -148,14 +148,14 @@ where
 /// runtime's elastic pool of (mostly sleeping) blocking-I/O threads:
 ///
 /// ```
-/// use runtime_core::blocking::BlockingPool;
+/// use runtime::blocking::BlockingPool;
 ///
 /// let cpu = BlockingPool::new(num_cpus());
 /// # fn num_cpus() -> usize { 2 }
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// let sum = rt.block_on(async {
 ///     let parts: Vec<_> = (0..4u64)
-///         .map(|i| runtime_core::run_in_executor(&cpu, move || (i * 1000..(i + 1) * 1000).sum::<u64>()))
+///         .map(|i| runtime::run_in_executor(&cpu, move || (i * 1000..(i + 1) * 1000).sum::<u64>()))
 ///         .collect();
 ///     let mut sum = 0;
 ///     for p in parts {

@@ -18,12 +18,12 @@
 //! | `asyncio.Condition` | [`Notify`] (with a [`Mutex`] for the shared state) |
 //!
 //! ```
-//! use runtime_core::sync::mpsc;
+//! use runtime::sync::mpsc;
 //!
-//! let rt = runtime_core::Runtime::new().unwrap();
+//! let rt = runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let (tx, mut rx) = mpsc::channel(16); // asyncio.Queue(maxsize=16)
-//!     let producer = runtime_core::spawn(async move {
+//!     let producer = runtime::spawn(async move {
 //!         for i in 0..100 {
 //!             tx.send(i).await.unwrap();
 //!         }
@@ -52,7 +52,7 @@
 //! and [`task::yield_now`](crate::task::yield_now) yields every time.
 //!
 //! ```
-//! use runtime_core::{sync::mpsc, task};
+//! use runtime::{sync::mpsc, task};
 //!
 //! async fn drain(mut rx: mpsc::UnboundedReceiver<u64>) -> u64 {
 //!     let mut sum = 0;
@@ -62,7 +62,7 @@
 //!     }
 //!     sum
 //! }
-//! # let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+//! # let rt = runtime::Builder::new_current_thread().build().unwrap();
 //! # let (tx, rx) = mpsc::unbounded_channel();
 //! # for i in 0..1000 { tx.send(i).unwrap(); }
 //! # drop(tx);

@@ -64,10 +64,10 @@ use std::task::{ready, Context, Poll};
 /// [`BufReader`](crate::io::BufReader).
 ///
 /// ```
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// use runtime_core::fs::File;
-/// use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::fs::File;
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
 ///
 /// let path = std::env::temp_dir().join(format!("runtime-file-doc-{}", std::process::id()));
 /// let mut file = File::create(&path).await?;
@@ -77,7 +77,7 @@ use std::task::{ready, Context, Poll};
 /// let mut text = String::new();
 /// File::open(&path).await?.read_to_string(&mut text).await?;
 /// assert_eq!(text, "hello, file");
-/// # runtime_core::fs::remove_file(&path).await
+/// # runtime::fs::remove_file(&path).await
 /// # }).unwrap();
 /// ```
 pub struct File {

@@ -20,9 +20,9 @@
 //! [`File`] read piece by piece in a [`BufReader`](crate::io::BufReader).
 //!
 //! ```
-//! use runtime_core::fs;
+//! use runtime::fs;
 //!
-//! let rt = runtime_core::Runtime::new().unwrap();
+//! let rt = runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let dir = std::env::temp_dir().join(format!("runtime-fs-doc-{}", std::process::id()));
 //!     fs::create_dir_all(&dir).await?;

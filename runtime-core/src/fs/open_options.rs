@@ -8,16 +8,16 @@ use std::path::Path;
 /// async `open`.
 ///
 /// ```
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// use runtime_core::fs::OpenOptions;
-/// use runtime_core::io::AsyncWriteExt;
+/// use runtime::fs::OpenOptions;
+/// use runtime::io::AsyncWriteExt;
 ///
 /// let path = std::env::temp_dir().join(format!("runtime-oo-doc-{}", std::process::id()));
 /// let mut log = OpenOptions::new().create(true).append(true).open(&path).await?;
 /// log.write_all(b"one line\n").await?;
 /// log.flush().await?;
-/// # runtime_core::fs::remove_file(&path).await
+/// # runtime::fs::remove_file(&path).await
 /// # }).unwrap();
 /// ```
 #[derive(Clone, Debug)]

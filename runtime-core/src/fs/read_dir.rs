@@ -18,9 +18,9 @@ const CHUNK: usize = 32;
 /// entries then fetched 32 at a time by [`ReadDir::next_entry`].
 ///
 /// ```
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// let mut entries = runtime_core::fs::read_dir(".").await?;
+/// let mut entries = runtime::fs::read_dir(".").await?;
 /// while let Some(entry) = entries.next_entry().await? {
 ///     println!("{}", entry.path().display());
 /// }
@@ -34,7 +34,7 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
 }
 
 /// The entries of a directory, from [`read_dir`]: tokio's `fs::ReadDir`.
-/// Also a [`Stream`] of `io::Result<DirEntry>`.
+/// Also a [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) of `io::Result<DirEntry>`.
 #[must_use = "a ReadDir lists nothing unless `next_entry` is awaited"]
 pub struct ReadDir(State);
 

@@ -10,9 +10,9 @@
 //! [`sync`](crate::sync) for why these are re-exports).
 //!
 //! ```
-//! use runtime_core::io::{self, AsyncReadExt, AsyncWriteExt};
+//! use runtime::io::{self, AsyncReadExt, AsyncWriteExt};
 //!
-//! let rt = runtime_core::Runtime::new().unwrap();
+//! let rt = runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let (mut client, mut server) = io::duplex(64);
 //!     client.write_all(b"ping").await.unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Configures and builds a [`Runtime`].
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_multi_thread()
+/// let rt = runtime::Builder::new_multi_thread()
 ///     .worker_threads(2)
 ///     .thread_name("my-app")
 ///     .build()

@@ -10,8 +10,8 @@ use std::fmt;
 /// current-thread flavor, "worker 0" is whichever thread drives `block_on`.
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_multi_thread().worker_threads(2).build().unwrap();
-/// rt.block_on(async { runtime_core::spawn(async {}).await.unwrap() });
+/// let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
 /// let m = rt.handle().metrics();
 /// assert_eq!(m.num_workers(), 2);
 /// let polls: u64 = (0..m.num_workers()).map(|i| m.worker_poll_count(i)).sum();

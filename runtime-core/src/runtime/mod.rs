@@ -34,11 +34,11 @@ use std::time::Duration;
 /// same without waiting for the threads, instead of panicking.
 ///
 /// ```
-/// use runtime_core::Runtime;
+/// use runtime::Runtime;
 ///
 /// let rt = Runtime::new().unwrap();
 /// let answer = rt.block_on(async {
-///     let task = runtime_core::spawn(async { 40 + 2 });
+///     let task = runtime::spawn(async { 40 + 2 });
 ///     task.await.unwrap()
 /// });
 /// assert_eq!(answer, 42);

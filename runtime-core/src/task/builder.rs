@@ -9,9 +9,9 @@ use std::panic::Location;
 /// asyncio's `create_task(coro, name=...)`.
 ///
 /// ```
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// let handle = runtime_core::task::Builder::new()
+/// let handle = runtime::task::Builder::new()
 ///     .name("fetch-1")
 ///     .spawn(async { "page" })
 ///     .unwrap();

@@ -15,9 +15,9 @@ use std::task::{ready, Poll};
 /// (where [`yield_now`](super::yield_now) yields every time).
 ///
 /// ```
-/// use runtime_core::{sync::mpsc, task};
+/// use runtime::{sync::mpsc, task};
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let (tx, mut rx) = mpsc::unbounded_channel();
 ///     for i in 0..1000u64 {

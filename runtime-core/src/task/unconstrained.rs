@@ -14,9 +14,9 @@ use std::task::{Context, Poll};
 /// interrupted; a long one starves the worker's other tasks.
 ///
 /// ```
-/// use runtime_core::task;
+/// use runtime::task;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     // 1000 budget charges, never a forced yield.
 ///     task::unconstrained(async {

@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 /// so two tasks that each yield in a loop take turns.
 ///
 /// ```
-/// # let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// # let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// # rt.block_on(async {
-/// runtime_core::task::yield_now().await;
+/// runtime::task::yield_now().await;
 /// # });
 /// ```
 pub async fn yield_now() {

@@ -11,9 +11,9 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let mut every = runtime_core::time::interval(Duration::from_millis(2));
+///     let mut every = runtime::time::interval(Duration::from_millis(2));
 ///     for _ in 0..3 {
 ///         every.tick().await;
 ///     }

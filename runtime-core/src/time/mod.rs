@@ -73,9 +73,9 @@ pub fn resume() {
 ///
 /// ```
 /// use std::time::Duration;
-/// use runtime_core::time;
+/// use runtime::time;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().start_paused(true).build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let start = time::Instant::now();
 ///     time::advance(Duration::from_secs(5)).await;

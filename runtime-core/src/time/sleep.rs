@@ -15,9 +15,9 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// let start = std::time::Instant::now();
-/// rt.block_on(runtime_core::time::sleep(Duration::from_millis(10)));
+/// rt.block_on(runtime::time::sleep(Duration::from_millis(10)));
 /// assert!(start.elapsed() >= Duration::from_millis(10));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {

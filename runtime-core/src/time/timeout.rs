@@ -14,8 +14,8 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use runtime_core::time;
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// use runtime::time;
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let slow = time::sleep(Duration::from_secs(10));
 ///     assert!(time::timeout(Duration::from_millis(5), slow).await.is_err());

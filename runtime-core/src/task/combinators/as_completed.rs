@@ -13,7 +13,8 @@ use std::task::{Context, Poll};
 /// as it finishes, tagged with its input index: asyncio's `as_completed`,
 /// answering "which one finished?".
 ///
-/// The returned [`AsCompleted`] is a [`Stream`] of `(index, output)`. It
+/// The returned [`AsCompleted`] yields `(index, output)` pairs from its own
+/// [`next`](AsCompleted::next), and is a [`Stream`](https://docs.rs/futures-core/0.3/futures_core/stream/trait.Stream.html) of them. It
 /// pulls `futures` lazily — a future is created only when there is room for
 /// it — so [`limit`](AsCompleted::limit) can bound how many are alive at
 /// once, and a million inputs run in bounded memory. Without a limit, every
@@ -22,11 +23,15 @@ use std::task::{Context, Poll};
 /// it is being polled — spawn them and pass the join handles to keep them
 /// running in between. Only woken futures are polled again.
 ///
-/// ```
-/// use futures_util::StreamExt;
-/// use runtime_core::task;
+/// Dropping the stream drops the inputs it pulled and the iterator with
+/// the rest. For spawned tasks that **detaches** them (they keep running);
+/// pass [`handle.abort_on_drop()`](crate::task::JoinHandle::abort_on_drop)s
+/// to cancel them with the stream.
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// ```
+/// use runtime::task;
+///
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     // Inputs 0 and 2 wait for a yield; input 1 is ready at once.
 ///     let futs = (0..3).map(|i| async move {
@@ -38,8 +43,11 @@ use std::task::{Context, Poll};
 ///     let mut stream = task::as_completed(futs).limit(2);
 ///     let (first, out) = stream.next().await.unwrap();
 ///     assert_eq!((first, out), (1, 10));
-///     let rest: Vec<_> = stream.collect().await;
-///     assert_eq!(rest.len(), 2);
+///     let mut rest = 0;
+///     while let Some((_index, _out)) = stream.next().await {
+///         rest += 1;
+///     }
+///     assert_eq!(rest, 2);
 /// });
 /// ```
 pub fn as_completed<I>(futures: I) -> AsCompleted<I::IntoIter>
@@ -60,10 +68,9 @@ where
 /// many inputs were pulled and how many are in flight.
 ///
 /// ```
-/// use futures_util::StreamExt;
-/// use runtime_core::task;
+/// use runtime::task;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let mut stream = task::as_completed((0..3).map(std::future::ready)).limit(2);
 ///     while let Some((index, output)) = stream.next().await {
@@ -113,16 +120,17 @@ where
     /// If `n` is 0 (nothing could ever run).
     ///
     /// ```
-    /// use futures_util::StreamExt;
-    /// use runtime_core::task;
+    /// use runtime::task;
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// let sum = rt.block_on(async {
     ///     let futs = (0..10_000u64).map(|i| async move { i });
-    ///     task::as_completed(futs)
-    ///         .limit(16)
-    ///         .fold(0, |acc, (_, i)| async move { acc + i })
-    ///         .await
+    ///     let mut stream = task::as_completed(futs).limit(16);
+    ///     let mut sum = 0;
+    ///     while let Some((_, i)) = stream.next().await {
+    ///         sum += i;
+    ///     }
+    ///     sum
     /// });
     /// assert_eq!(sum, 49_995_000);
     /// ```
@@ -139,11 +147,21 @@ where
     /// [`limit`](Self::limit)).
     ///
     /// ```
-    /// let stream = runtime_core::task::as_completed([std::future::ready(1)]);
+    /// let stream = runtime::task::as_completed([std::future::ready(1)]);
     /// assert_eq!(stream.in_flight(), 0); // nothing is pulled before the first poll
     /// ```
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
+    }
+
+    /// The next input to finish, as `(index, output)`; `None` once every
+    /// input has finished. What `StreamExt::next` does for the
+    /// `Stream` impl, without importing a trait: `while let Some((i, out))
+    /// = stream.next().await`.
+    ///
+    /// Cancel-safe: dropping the returned future loses no output.
+    pub async fn next(&mut self) -> Option<(usize, <I::Item as Future>::Output)> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// Pulls inputs until the limit is reached or the iterator runs dry.

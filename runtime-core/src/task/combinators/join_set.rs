@@ -14,9 +14,9 @@ use std::task::{Context, Poll, Waker};
 /// tasks, where a loose [`JoinHandle`] would detach.
 ///
 /// ```
-/// use runtime_core::task::JoinSet;
+/// use runtime::task::JoinSet;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let mut set = JoinSet::new();
 ///     for i in 0..3u32 {
@@ -41,7 +41,7 @@ impl<T> JoinSet<T> {
     /// An empty set.
     ///
     /// ```
-    /// let set = runtime_core::task::JoinSet::<()>::new();
+    /// let set = runtime::task::JoinSet::<()>::new();
     /// assert!(set.is_empty());
     /// ```
     pub fn new() -> JoinSet<T> {
@@ -54,9 +54,9 @@ impl<T> JoinSet<T> {
     /// [`join_next`](Self::join_next) (including finished ones).
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(async {});
     ///     assert_eq!(set.len(), 1);
     ///     set.join_next().await;
@@ -70,7 +70,7 @@ impl<T> JoinSet<T> {
     /// True when [`len`](Self::len) is 0.
     ///
     /// ```
-    /// assert!(runtime_core::task::JoinSet::<u8>::new().is_empty());
+    /// assert!(runtime::task::JoinSet::<u8>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
@@ -81,9 +81,9 @@ impl<T> JoinSet<T> {
     /// a cancelled [`JoinError`] unless it had already finished.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(std::future::pending::<()>());
     ///     set.abort_all();
     ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
@@ -103,9 +103,9 @@ impl<T> JoinSet<T> {
     /// nothing, the task stays in the set.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(async { "done" });
     ///     assert_eq!(set.join_next().await.unwrap().unwrap(), "done");
     ///     assert!(set.join_next().await.is_none());
@@ -122,9 +122,9 @@ impl<T> JoinSet<T> {
     /// ```
     /// use std::task::Poll;
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::<()>::new();
+    ///     let mut set = runtime::task::JoinSet::<()>::new();
     ///     let polled = std::future::poll_fn(|cx| Poll::Ready(set.poll_join_next(cx))).await;
     ///     assert!(matches!(polled, Poll::Ready(None)));
     /// });
@@ -285,9 +285,9 @@ impl<T: Send + 'static> JoinSet<T> {
     /// Outside a runtime, like [`crate::spawn`].
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     let abort = set.spawn(std::future::pending::<()>());
     ///     abort.abort();
     ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
