@@ -11,10 +11,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn main() {
-    print_reports();
     println!(
-        "runtime tour — {} CPU cores\n",
+        "runtime tour — {} CPU cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "(lines that start with `runtime WARN` or `runtime ERROR` are the runtime's own \
+         reports: slow polls, lost panics, tasks left pending. They go through `tracing`; \
+         with no subscriber installed, as here, they are printed to stderr.)\n"
     );
     interleaving_tasks();
     never_awaiting_task();
@@ -67,10 +71,11 @@ fn interleaving_tasks() {
     println!("   each `yield_now().await` lets the other task run: strict alternation.\n");
 }
 
-/// A task that never awaits, beside one that does, on 2 workers.
+/// A task that never awaits, beside one that does, on 2 workers — and on
+/// one thread, for contrast.
 fn never_awaiting_task() {
     section(
-        "a task that never awaits does not stop the others",
+        "a task that never awaits does not stop the others (given several workers)",
         "a coroutine stuck in a CPU loop blocks the whole event loop",
     );
     let rt = Builder::new_multi_thread()
@@ -101,7 +106,38 @@ fn never_awaiting_task() {
         "   the polite task finished 10 000 yields in {polite_done:?} while the hog spun \
          {spins} times on the other worker;"
     );
-    println!("   with 2 workers one busy task costs one core, not the program.\n");
+    println!(
+        "   with 2 workers one busy task costs one core, not the program. It takes several \
+         workers: the hog holds its own thread for as long as it spins."
+    );
+
+    // The contrast: one thread, as asyncio's event loop.
+    let rt = Builder::new_current_thread().build().unwrap();
+    let (hog_for, polite_done) = rt.block_on(async {
+        let start = Instant::now();
+        let hog = runtime::spawn(async {
+            let spin = Instant::now();
+            while spin.elapsed() < Duration::from_millis(200) {
+                std::hint::spin_loop(); // never awaits
+            }
+            spin.elapsed()
+        });
+        let polite = runtime::spawn(async move {
+            for _ in 0..10_000 {
+                task::yield_now().await;
+            }
+            start.elapsed()
+        });
+        (hog.await.unwrap(), polite.await.unwrap())
+    });
+    println!(
+        "   on a current-thread runtime (one thread, like asyncio's loop) a hog spinning \
+         {hog_for:.0?} without an await holds that thread:"
+    );
+    println!(
+        "   the same 10 000 yields finished only after {polite_done:.0?}, none of them before \
+         the hog let go (the slow-poll WARN above is about it).\n"
+    );
 }
 
 /// Spawned tasks run without being awaited.
@@ -150,8 +186,11 @@ fn cancel() {
             err.is_cancelled(),
             start.elapsed()
         );
-        // Print panics in one line instead of the default hook's report.
-        std::panic::set_hook(Box::new(|info| println!("   [panic hook] {info}")));
+        // Print panics in one line instead of the default hook's report
+        // (whose "panicked at <file>:" and message are two lines).
+        std::panic::set_hook(Box::new(|info| {
+            println!("   [panic hook] {}", info.to_string().replace('\n', " "))
+        }));
         let panicked = runtime::spawn(async { panic!("something broke") }).await;
         let _ = std::panic::take_hook();
         let err = panicked.unwrap_err();
@@ -368,11 +407,18 @@ fn cpu_bound_in_an_executor() {
         }
         let both = start.elapsed();
         let ticks = ticks.await.unwrap();
+        // Side by side, two loops take about as long as one; one after the
+        // other, twice as long.
+        let ratio = both.as_secs_f64() / one.as_secs_f64();
+        let verdict = if ratio < 1.5 {
+            "they ran in parallel"
+        } else if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+            "one after the other: this machine has one core"
+        } else {
+            "they did not overlap much: other programs are busy on these cores"
+        };
         println!("   one CPU loop alone:                 {one:>8.1?}");
-        println!(
-            "   two loops in a 2-thread pool:       {both:>8.1?}  ({:.2}x one loop: they ran in parallel)",
-            both.as_secs_f64() / one.as_secs_f64()
-        );
+        println!("   two loops in a 2-thread pool:       {both:>8.1?}  ({ratio:.2}x one loop: {verdict})");
         println!(
             "   meanwhile an async task ticked {ticks} times every 10 ms on the runtime's one worker"
         );
@@ -411,40 +457,6 @@ fn spawn_many() {
     println!();
 }
 
-/// Prints the runtime's `tracing` reports (slow polls, lost panics) as plain
-/// lines, the way a real program's log subscriber would show them.
-fn print_reports() {
-    struct Print;
-    struct Fields(String);
-    impl tracing::field::Visit for Fields {
-        fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-            if f.name() == "message" {
-                self.0.insert_str(0, &format!("{v:?}"));
-            } else {
-                self.0.push_str(&format!(" {}={v:?}", f.name()));
-            }
-        }
-    }
-    impl tracing::Subscriber for Print {
-        fn enabled(&self, m: &tracing::Metadata<'_>) -> bool {
-            *m.level() <= tracing::Level::WARN
-        }
-        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-            tracing::span::Id::from_u64(1)
-        }
-        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-        fn event(&self, e: &tracing::Event<'_>) {
-            let mut f = Fields(String::new());
-            e.record(&mut f);
-            println!("   [{}] {}", e.metadata().level(), f.0);
-        }
-        fn enter(&self, _: &tracing::span::Id) {}
-        fn exit(&self, _: &tracing::span::Id) {}
-    }
-    tracing::subscriber::set_global_default(Print).unwrap();
-}
-
 /// The task dump and the slow-poll report.
 fn seeing_inside() {
     section(
@@ -478,14 +490,16 @@ fn seeing_inside() {
         for h in handles {
             h.abort();
         }
-        println!("   a task that calls std::thread::sleep(300 ms) inside async code:");
+        println!(
+            "   a task that calls std::thread::sleep(300 ms) inside async code; the runtime \
+             reports it while it blocks:"
+        );
         task::Builder::new()
             .name("blocking-bug")
             .spawn(async { std::thread::sleep(Duration::from_millis(300)) })
             .unwrap()
             .await
             .unwrap();
-        time::sleep(Duration::from_millis(100)).await; // let the report arrive
     });
     let m = rt.handle().metrics();
     println!(

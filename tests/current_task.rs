@@ -27,36 +27,42 @@ both_flavors!(a_task_sees_its_own_id_and_info, |rt| {
     });
 });
 
-both_flavors!(each_task_has_its_own_id_even_when_polled_inside_another, |rt| {
-    rt.block_on(async {
-        let outer = runtime::spawn(async {
-            let inner = runtime::spawn(async { task::id() });
-            let inner_id = inner.id();
-            let seen = inner.await.unwrap();
-            (task::id(), inner_id, seen)
+both_flavors!(
+    each_task_has_its_own_id_even_when_polled_inside_another,
+    |rt| {
+        rt.block_on(async {
+            let outer = runtime::spawn(async {
+                let inner = runtime::spawn(async { task::id() });
+                let inner_id = inner.id();
+                let seen = inner.await.unwrap();
+                (task::id(), inner_id, seen)
+            });
+            let outer_id = outer.id();
+            let (mine, inner_id, seen) = outer.await.unwrap();
+            assert_eq!(mine, outer_id);
+            assert_eq!(seen, inner_id);
+            assert_ne!(mine, inner_id);
         });
-        let outer_id = outer.id();
-        let (mine, inner_id, seen) = outer.await.unwrap();
-        assert_eq!(mine, outer_id);
-        assert_eq!(seen, inner_id);
-        assert_ne!(mine, inner_id);
-    });
-});
+    }
+);
 
-both_flavors!(there_is_no_current_task_in_block_on_or_a_blocking_job, |rt| {
-    rt.block_on(async {
-        assert_eq!(task::try_id(), None);
-        assert!(task::try_current().is_none());
-        let in_job = runtime::spawn_blocking(|| (task::try_id(), task::try_current().is_none()));
-        assert_eq!(in_job.await.unwrap(), (None, true));
-        // From a task, a blocking job it starts still has none.
-        let from_task = runtime::spawn(async {
-            runtime::spawn_blocking(task::try_id).await.unwrap()
+both_flavors!(
+    there_is_no_current_task_in_block_on_or_a_blocking_job,
+    |rt| {
+        rt.block_on(async {
+            assert_eq!(task::try_id(), None);
+            assert!(task::try_current().is_none());
+            let in_job =
+                runtime::spawn_blocking(|| (task::try_id(), task::try_current().is_none()));
+            assert_eq!(in_job.await.unwrap(), (None, true));
+            // From a task, a blocking job it starts still has none.
+            let from_task =
+                runtime::spawn(async { runtime::spawn_blocking(task::try_id).await.unwrap() });
+            assert_eq!(from_task.await.unwrap(), None);
         });
-        assert_eq!(from_task.await.unwrap(), None);
-    });
-    assert_eq!(task::try_id(), None);
-});
+        assert_eq!(task::try_id(), None);
+    }
+);
 
 #[test]
 fn task_id_outside_a_task_panics_saying_what_to_use() {
@@ -139,28 +145,31 @@ fn a_task_aborted_inside_its_poll_is_cancelling_until_the_poll_ends() {
     });
 }
 
-both_flavors!(every_task_from_all_tasks_can_be_cancelled_in_one_loop, |rt| {
-    // Seed 004: `for t in asyncio.all_tasks(): t.cancel()`.
-    rt.block_on(async {
-        let drops = DropCounter::default();
-        let handles: Vec<_> = (0..5)
-            .map(|_| {
-                let guard = drops.track();
-                runtime::spawn(async move {
-                    let _guard = guard;
-                    std::future::pending::<()>().await;
+both_flavors!(
+    every_task_from_all_tasks_can_be_cancelled_in_one_loop,
+    |rt| {
+        // Seed 004: `for t in asyncio.all_tasks(): t.cancel()`.
+        rt.block_on(async {
+            let drops = DropCounter::default();
+            let handles: Vec<_> = (0..5)
+                .map(|_| {
+                    let guard = drops.track();
+                    runtime::spawn(async move {
+                        let _guard = guard;
+                        std::future::pending::<()>().await;
+                    })
                 })
-            })
-            .collect();
-        for t in task::all_tasks() {
-            t.abort_handle().abort();
-        }
-        for h in handles {
-            assert!(h.await.unwrap_err().is_cancelled());
-        }
-        assert_eq!(drops.get(), 5);
-    });
-});
+                .collect();
+            for t in task::all_tasks() {
+                t.abort_handle().abort();
+            }
+            for h in handles {
+                assert!(h.await.unwrap_err().is_cancelled());
+            }
+            assert_eq!(drops.get(), 5);
+        });
+    }
+);
 
 both_flavors!(a_join_handle_knows_its_tasks_name, |rt| {
     rt.block_on(async {

@@ -96,8 +96,8 @@ fn doc_examples_name_only_the_runtime_crate() {
 
 #[test]
 fn the_readme_examples_name_only_the_runtime_crate() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let mut in_rust = false;
     for (i, line) in readme.lines().enumerate() {
         if line.starts_with("```") {

@@ -52,7 +52,12 @@ fn seed_06_with_abort_on_drop_leaves_no_task() {
         assert!(time::timeout(Duration::from_millis(500), gathered)
             .await
             .is_err());
-        assert_eq!(task::all_tasks().len(), 0, "{}", runtime::Handle::current().dump());
+        assert_eq!(
+            task::all_tasks().len(),
+            0,
+            "{}",
+            runtime::Handle::current().dump()
+        );
         assert_eq!(drops.get(), 2);
     });
 }
@@ -77,7 +82,12 @@ fn seed_06_with_a_task_group_under_wait_for_leaves_no_task() {
         });
         let res = task::wait_for(Duration::from_millis(500), parent).await;
         assert!(res.is_err(), "timed out");
-        assert_eq!(task::all_tasks().len(), 0, "{}", runtime::Handle::current().dump());
+        assert_eq!(
+            task::all_tasks().len(),
+            0,
+            "{}",
+            runtime::Handle::current().dump()
+        );
         assert_eq!(drops.get(), 2);
     });
 }
@@ -114,27 +124,30 @@ both_flavors!(an_empty_group_joins_at_once, |rt| {
     });
 });
 
-both_flavors!(a_panic_cancels_the_others_and_join_returns_once_they_are_gone, |rt| {
-    rt.block_on(async {
-        let drops = DropCounter::default();
-        let mut group = TaskGroup::new();
-        for _ in 0..3 {
-            let guard = drops.track();
-            group.spawn(async move {
-                let _guard = guard;
-                std::future::pending::<()>().await;
+both_flavors!(
+    a_panic_cancels_the_others_and_join_returns_once_they_are_gone,
+    |rt| {
+        rt.block_on(async {
+            let drops = DropCounter::default();
+            let mut group = TaskGroup::new();
+            for _ in 0..3 {
+                let guard = drops.track();
+                group.spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await;
+                });
+            }
+            group.spawn(async {
+                task::yield_now().await;
+                panic!("boom");
             });
-        }
-        group.spawn(async {
-            task::yield_now().await;
-            panic!("boom");
+            let err = group.join().await.unwrap_err();
+            assert!(err.is_panic());
+            assert_eq!(drops.get(), 3, "every sibling's future was dropped first");
+            assert!(task::all_tasks().is_empty());
         });
-        let err = group.join().await.unwrap_err();
-        assert!(err.is_panic());
-        assert_eq!(drops.get(), 3, "every sibling's future was dropped first");
-        assert!(task::all_tasks().is_empty());
-    });
-});
+    }
+);
 
 #[test]
 fn join_waits_for_a_sibling_that_is_inside_a_poll() {
@@ -176,15 +189,18 @@ fn join_waits_for_a_sibling_that_is_inside_a_poll() {
     assert_eq!(dropped_at_return, 1);
 }
 
-both_flavors!(an_aborted_member_fails_the_group_with_its_cancellation, |rt| {
-    rt.block_on(async {
-        let mut group = TaskGroup::new();
-        group.spawn(async { 1 });
-        let abort = group.spawn(std::future::pending());
-        abort.abort();
-        assert!(group.join().await.unwrap_err().is_cancelled());
-    });
-});
+both_flavors!(
+    an_aborted_member_fails_the_group_with_its_cancellation,
+    |rt| {
+        rt.block_on(async {
+            let mut group = TaskGroup::new();
+            group.spawn(async { 1 });
+            let abort = group.spawn(std::future::pending());
+            abort.abort();
+            assert!(group.join().await.unwrap_err().is_cancelled());
+        });
+    }
+);
 
 both_flavors!(try_join_treats_an_err_output_as_a_failure, |rt| {
     rt.block_on(async {
@@ -212,27 +228,33 @@ both_flavors!(try_join_treats_an_err_output_as_a_failure, |rt| {
     });
 });
 
-both_flavors!(dropping_a_group_cancels_its_idle_tasks_before_drop_returns, |rt| {
-    rt.block_on(async {
-        let drops = DropCounter::default();
-        let mut group = TaskGroup::new();
-        for _ in 0..3 {
-            let guard = drops.track();
-            group.spawn(async move {
-                let _guard = guard;
-                std::future::pending::<()>().await;
-            });
-        }
-        eventually(|| {
-            let tasks = task::all_tasks();
-            tasks.len() == 3 && tasks.iter().all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
-        })
-        .await;
-        drop(group);
-        assert_eq!(drops.get(), 3);
-        assert!(task::all_tasks().is_empty());
-    });
-});
+both_flavors!(
+    dropping_a_group_cancels_its_idle_tasks_before_drop_returns,
+    |rt| {
+        rt.block_on(async {
+            let drops = DropCounter::default();
+            let mut group = TaskGroup::new();
+            for _ in 0..3 {
+                let guard = drops.track();
+                group.spawn(async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await;
+                });
+            }
+            eventually(|| {
+                let tasks = task::all_tasks();
+                tasks.len() == 3
+                    && tasks
+                        .iter()
+                        .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
+            })
+            .await;
+            drop(group);
+            assert_eq!(drops.get(), 3);
+            assert!(task::all_tasks().is_empty());
+        });
+    }
+);
 
 both_flavors!(a_timeout_around_join_cancels_the_group, |rt| {
     rt.block_on(async {
@@ -263,33 +285,36 @@ both_flavors!(a_blocking_member_is_joined_in_order_too, |rt| {
     });
 });
 
-both_flavors!(abort_on_drop_awaits_like_its_handle_and_detach_gives_it_back, |rt| {
-    rt.block_on(async {
-        let h = task::Builder::new()
-            .name("guarded")
-            .spawn(async { 5 })
-            .unwrap()
+both_flavors!(
+    abort_on_drop_awaits_like_its_handle_and_detach_gives_it_back,
+    |rt| {
+        rt.block_on(async {
+            let h = task::Builder::new()
+                .name("guarded")
+                .spawn(async { 5 })
+                .unwrap()
+                .abort_on_drop();
+            assert_eq!(h.name(), Some("guarded"));
+            let id = h.id();
+            assert_eq!(h.abort_handle().id(), id);
+            assert_eq!(h.await.unwrap(), 5);
+
+            // Detached, dropping the handle no longer cancels the task.
+            let (tx, rx) = std::sync::mpsc::channel();
+            let h = runtime::spawn(async move {
+                task::yield_now().await;
+                tx.send(()).unwrap();
+            })
             .abort_on_drop();
-        assert_eq!(h.name(), Some("guarded"));
-        let id = h.id();
-        assert_eq!(h.abort_handle().id(), id);
-        assert_eq!(h.await.unwrap(), 5);
+            drop(h.detach());
+            eventually(|| rx.try_recv().is_ok()).await;
 
-        // Detached, dropping the handle no longer cancels the task.
-        let (tx, rx) = std::sync::mpsc::channel();
-        let h = runtime::spawn(async move {
-            task::yield_now().await;
-            tx.send(()).unwrap();
-        })
-        .abort_on_drop();
-        drop(h.detach());
-        eventually(|| rx.try_recv().is_ok()).await;
-
-        let h = runtime::spawn(std::future::pending::<()>()).abort_on_drop();
-        h.abort();
-        assert!(h.await.unwrap_err().is_cancelled());
-    });
-});
+            let h = runtime::spawn(std::future::pending::<()>()).abort_on_drop();
+            h.abort();
+            assert!(h.await.unwrap_err().is_cancelled());
+        });
+    }
+);
 
 both_flavors!(dropping_abort_on_drop_cancels_the_task, |rt| {
     rt.block_on(async {

@@ -178,10 +178,14 @@ impl Builder {
     }
 
     /// Reports every poll that runs longer than `threshold` (default 100 ms)
-    /// through `tracing` at WARN, with the task's name, id, spawn location
-    /// and the poll's duration, and counts it in
-    /// [`RuntimeMetrics::slow_poll_count`](crate::RuntimeMetrics::slow_poll_count):
-    /// asyncio debug mode's "Executing &lt;Task&gt; took 1.2 seconds". `None` turns
+    /// at WARN, with the task's name, id and spawn location, and counts it
+    /// in [`RuntimeMetrics::slow_poll_count`](crate::RuntimeMetrics::slow_poll_count):
+    /// asyncio debug mode's "Executing &lt;Task&gt; took 1.2 seconds". The
+    /// report goes out while the poll is still running, as soon as it passed
+    /// the threshold (so a poll that never returns is reported too, and the
+    /// count is up to date when the slow task finishes); a DEBUG event gives
+    /// the poll's whole duration when it ends. Reports go through `tracing`,
+    /// or to stderr as one line when no subscriber is installed. `None` turns
     /// it off, with its sampling thread and its one store per poll. Left on,
     /// it costs about 1 % on a workload of 50 ns polls (BENCHMARKS.md).
     ///

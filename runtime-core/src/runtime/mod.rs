@@ -6,6 +6,7 @@ mod builder;
 mod handle;
 mod id;
 mod metrics;
+mod reports;
 mod run_forever;
 mod watchdog;
 
@@ -13,6 +14,7 @@ pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use metrics::RuntimeMetrics;
+pub(crate) use reports::{unhandled_panic as report_unhandled_panic, Reports};
 pub use run_forever::RunForever;
 
 use crate::context;
@@ -32,6 +34,15 @@ use std::time::Duration;
 /// dropped exactly once, on a worker or on the dropping thread) and waits for
 /// the worker threads to exit. Dropped from inside async code, it does the
 /// same without waiting for the threads, instead of panicking.
+///
+/// Tasks still pending when it is dropped — not finished, not aborted — are
+/// reported, as asyncio's "Task was destroyed but it is pending!": one WARN
+/// with their count and the first five (name, spawn location), and the full
+/// list at DEBUG, through `tracing` (on stderr when no subscriber is
+/// installed). A program that returns from `main` (or `block_on`) while its
+/// spawned tasks are still running sees which ones never finished.
+/// [`shutdown_timeout`](Self::shutdown_timeout) cancels them on purpose and
+/// lists them at DEBUG only.
 ///
 /// ```
 /// use runtime::Runtime;
@@ -131,8 +142,12 @@ impl Runtime {
     /// interrupted). Every task is cancelled and every queued blocking job
     /// dropped either way; threads still busy after the timeout are left to
     /// finish on their own. `Duration::ZERO` returns at once.
+    ///
+    /// Tasks still pending are cancelled on purpose here, so unlike a
+    /// plain drop this does not warn about them: they are listed at DEBUG
+    /// level only (see [`Runtime`]).
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+        self.shutdown(Some(timeout), true);
     }
 
     /// Shuts down without waiting for anything: every task is cancelled and
@@ -151,9 +166,10 @@ impl Runtime {
     }
 
     /// Cancels everything and waits for the threads: for at most `timeout`
-    /// (`None`: as long as running blocking jobs take). Only the first call
-    /// does anything.
-    fn shutdown(&mut self, timeout: Option<Duration>) {
+    /// (`None`: as long as running blocking jobs take). `explicit`: the
+    /// user asked for it (`shutdown_timeout`), rather than dropping the
+    /// runtime. Only the first call does anything.
+    fn shutdown(&mut self, timeout: Option<Duration>, explicit: bool) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
@@ -162,14 +178,6 @@ impl Runtime {
         let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         let inner = &self.handle.inner;
         inner.begin_shutdown();
-        if let Some(mut w) = self
-            .watchdog
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            w.stop();
-        }
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
         if !context::in_runtime() && !threads.is_empty() {
             let all_exited = match (inner, left()) {
@@ -187,6 +195,28 @@ impl Runtime {
         }
         // On a runtime thread we must not wait (a worker cannot join itself);
         // the workers exit on their own after their current poll.
+        //
+        // The watchdog kept watching while the workers finished their last
+        // polls; stopping it takes one more sample, so a slow poll still
+        // running now is reported too.
+        if let Some(mut w) = self
+            .watchdog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            w.stop();
+        }
+        // asyncio's "Task was destroyed but it is pending!": what is about
+        // to be cancelled, except what was aborted already.
+        let pending: Vec<_> = inner
+            .registry()
+            .snapshot()
+            .into_iter()
+            .filter(|t| t.state() != crate::task::TaskState::Cancelling)
+            .collect();
+        inner.reports().pending_at_shutdown(&pending, explicit);
+        drop(pending);
         inner.shutdown_tasks();
         // Queued blocking jobs are cancelled; running ones cannot be
         // interrupted, so we wait for them (for what is left of `timeout`;
@@ -207,7 +237,7 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.shutdown(None);
+        self.shutdown(None, false);
     }
 }
 

@@ -11,12 +11,21 @@
 //! count) in consecutive samples is still inside one poll. (Between the end
 //! of a poll and the worker's next poll or park there is only a bounded look
 //! at the run queues, so a poll is never over-reported by more than that.)
-//! Once one poll has lasted `threshold` since it was first seen, the task's
-//! name and spawn location are looked up in the registry (the task is alive
-//! while it is being polled, and the registry holds a reference, so nothing
-//! is read from a freed task). When the poll ends, one WARN event goes out
-//! through `tracing` with the measured duration, and `slow_poll_count`
-//! grows by one.
+//!
+//! As soon as one poll has lasted `threshold` since it was first seen — while
+//! it is still running — the task's name and spawn location are looked up in
+//! the registry (the task is alive while it is being polled, and the registry
+//! holds a reference, so nothing is read from a freed task), `slow_poll_count`
+//! grows by one and one WARN report goes out (`reports.rs`: through `tracing`,
+//! or on stderr when no subscriber is installed). Reporting during the poll,
+//! not after it, means a poll that never returns (a deadlock, an endless loop)
+//! is reported too, and a slow task's report and count are in place by the
+//! time anything awaiting it runs. When the poll ends, a DEBUG event gives its
+//! whole duration.
+//!
+//! The runtime stops this thread only after its workers have exited (or the
+//! shutdown gave up on them), and the thread takes one last sample as it
+//! stops, so a slow poll still running at shutdown is reported as well.
 //!
 //! Precision: a poll is measured from the first sample that saw it, so the
 //! reported duration is within one sample interval of the truth, and polls
@@ -26,7 +35,7 @@
 use crate::loom::atomic::Ordering::Relaxed;
 use crate::loom::{Arc, Condvar, Mutex};
 use crate::scheduler::{self, multi_thread::WorkerMetrics};
-use crate::task::{Id, TaskInfo};
+use crate::task::Id;
 use std::time::{Duration, Instant};
 
 pub(crate) struct Watchdog {
@@ -40,8 +49,8 @@ struct Seen {
     polls: u64,
     /// When this (task, polls) pair was first sampled.
     since: Option<Instant>,
-    /// Filled once the poll passed the threshold.
-    slow: Option<Option<TaskInfo>>,
+    /// The poll passed the threshold and was reported.
+    reported: bool,
 }
 
 impl Watchdog {
@@ -90,39 +99,49 @@ fn run(
     stop: &(Mutex<bool>, Condvar),
 ) {
     let mut seen: Vec<Seen> = workers(&handle).iter().map(|_| Seen::default()).collect();
-    let mut stopped = stop.0.lock().unwrap();
     loop {
-        // Checked before waiting too: a stop that came before we first
-        // waited must not cost a whole interval (runtime drop waits for us).
-        if *stopped {
+        // The flag is checked before waiting too: a stop that came before
+        // we first waited must not cost a whole interval (runtime shutdown
+        // waits for us). The lock is not held while sampling, which may
+        // run a `tracing` subscriber.
+        let stopping = {
+            let stopped = stop.0.lock().unwrap();
+            *stopped || *stop.1.wait_timeout(stopped, interval).unwrap().0
+        };
+        // The last sample, taken as we stop, reports a poll that passed
+        // the threshold since the one before.
+        sample(&handle, threshold, &mut seen);
+        if stopping {
             return;
         }
-        stopped = stop.1.wait_timeout(stopped, interval).unwrap().0;
-        if *stopped {
-            return;
-        }
-        let now = Instant::now();
-        for (m, s) in workers(&handle).into_iter().zip(seen.iter_mut()) {
-            let task = m.current_task.load(Relaxed);
-            let polls = m.polls.load(Relaxed);
-            if task != 0 && task == s.task && polls == s.polls {
-                let since = *s.since.get_or_insert(now);
-                if s.slow.is_none() && now - since >= threshold {
-                    let id = Id::from_u64(task);
-                    s.slow = Some(id.and_then(|id| handle.registry().find(id)));
-                }
-                continue;
+    }
+}
+
+/// Looks at what each worker is polling; reports each poll the moment it
+/// has lasted `threshold`.
+fn sample(handle: &scheduler::Handle, threshold: Duration, seen: &mut [Seen]) {
+    let now = Instant::now();
+    for (m, s) in workers(handle).into_iter().zip(seen.iter_mut()) {
+        let task = m.current_task.load(Relaxed);
+        let polls = m.polls.load(Relaxed);
+        if task != 0 && task == s.task && polls == s.polls {
+            let since = *s.since.get_or_insert(now);
+            if !s.reported && now - since >= threshold {
+                let info = Id::from_u64(task).and_then(|id| handle.registry().find(id));
+                handle.reports().slow_poll(task, info.as_ref(), now - since);
+                s.reported = true;
             }
-            // The poll we watched has ended (or another began).
-            if let (Some(info), Some(since)) = (s.slow.take(), s.since) {
-                handle.reports().slow_poll(s.task, info, now - since);
-            }
-            *s = Seen {
-                task,
-                polls,
-                since: (task != 0).then_some(now),
-                slow: None,
-            };
+            continue;
         }
+        // The poll we watched has ended (or another began).
+        if let (true, Some(since)) = (s.reported, s.since) {
+            handle.reports().slow_poll_ended(s.task, now - since);
+        }
+        *s = Seen {
+            task,
+            polls,
+            since: (task != 0).then_some(now),
+            reported: false,
+        };
     }
 }

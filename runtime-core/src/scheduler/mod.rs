@@ -12,9 +12,9 @@ pub(crate) mod queue;
 
 use crate::coop;
 use crate::driver::Driver;
-use crate::loom::atomic::{AtomicU64, Ordering::Release};
 use crate::loom::Arc;
-use crate::task::{JoinError, JoinHandle, Meta, Registry, TaskInfo};
+pub(crate) use crate::runtime::Reports;
+use crate::task::{JoinHandle, Meta, Registry};
 use crate::time::driver::Unpark;
 use std::fmt;
 use std::future::Future;
@@ -219,41 +219,6 @@ where
     move || {
         let _enter = crate::context::set_current(handle);
         f()
-    }
-}
-
-/// Counters and `tracing` reports of trouble the user should hear about.
-#[derive(Default)]
-pub(crate) struct Reports {
-    pub(crate) slow_polls: AtomicU64,
-    pub(crate) unretrieved_panics: AtomicU64,
-}
-
-impl Reports {
-    /// A task panicked and nobody holds its `JoinHandle` (asyncio's "Task
-    /// exception was never retrieved").
-    pub(crate) fn unhandled_panic(&self, task: &crate::task::Header, error: &JoinError) {
-        // Report first, count second: whoever sees the count sees the report.
-        crate::task::report_unhandled_panic(task, error);
-        self.unretrieved_panics.fetch_add(1, Release);
-    }
-
-    pub(crate) fn slow_poll(&self, task: u64, info: Option<TaskInfo>, took: std::time::Duration) {
-        let name = info.as_ref().and_then(|i| i.name()).unwrap_or("");
-        let at = info
-            .as_ref()
-            .map(|i| i.spawned_at().to_string())
-            .unwrap_or_default();
-        tracing::warn!(
-            task.id = task,
-            task.name = name,
-            spawned_at = %at,
-            took_ms = took.as_millis() as u64,
-            "a task's poll took {took:.1?}, blocking its worker thread all along: something \
-             in it blocks (std::thread::sleep, blocking I/O, a long computation). Move that \
-             work to `runtime::spawn_blocking`, or await an async version of it",
-        );
-        self.slow_polls.fetch_add(1, Release);
     }
 }
 

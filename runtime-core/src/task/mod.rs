@@ -124,13 +124,7 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 }
 
 pub(crate) fn report_unhandled_panic(task: &Header, error: &JoinError) {
-    tracing::error!(
-        task.id = %task.id,
-        task.name = task.meta.name.as_deref().unwrap_or(""),
-        spawned_at = %task.meta.spawned_at,
-        "{error}, and nobody will see it: its JoinHandle was dropped \
-         (asyncio: \"Task exception was never retrieved\")",
-    );
+    crate::runtime::report_unhandled_panic(task, error);
 }
 
 /// What a task knows about itself for `all_tasks` and reports.

@@ -39,8 +39,8 @@
 use super::state::{Snapshot, State, ToIdle, ToRunning, Wake};
 use super::waker::waker_ref;
 use super::{Meta, Schedule};
-use crate::coop;
 use crate::context;
+use crate::coop;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use crate::loom::cell::UnsafeCell;
 use crate::loom::Arc;

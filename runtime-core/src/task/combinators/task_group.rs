@@ -123,9 +123,8 @@ impl<T> TaskGroup<T> {
         mut self,
         mut map: impl FnMut(Result<T, JoinError>) -> Result<U, E>,
     ) -> Result<Vec<U>, E> {
-        let mut outputs: Vec<Option<U>> = std::iter::repeat_with(|| None)
-            .take(self.spawned)
-            .collect();
+        let mut outputs: Vec<Option<U>> =
+            std::iter::repeat_with(|| None).take(self.spawned).collect();
         while let Some((i, res)) = poll_fn(|cx| Pin::new(&mut self.tasks).poll_next(cx)).await {
             match map(res) {
                 Ok(out) => outputs[i] = Some(out),
