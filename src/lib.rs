@@ -29,18 +29,22 @@
 //! | asyncio | runtime |
 //! | --- | --- |
 //! | `asyncio.run(main())`, `loop.run_until_complete` | [`#[runtime::main]`](main), [`Runtime::block_on`] |
+//! | one thread, tasks run in the order they become ready | [`#[runtime::main(flavor = "current_thread")]`](main) or [`Builder::new_current_thread`]: the same deterministic one-thread ordering |
 //! | `asyncio.create_task`, `ensure_future` | [`spawn`], [`task::Builder::new().name(..).spawn`](task::Builder) |
-//! | `Task.cancel()`, `Task.done()` | [`JoinHandle::abort`](task::JoinHandle::abort), [`JoinHandle::is_finished`](task::JoinHandle::is_finished) |
+//! | `Task.cancel()`, `Task.done()`, `Task.get_name()` | [`JoinHandle::abort`](task::JoinHandle::abort), [`JoinHandle::is_finished`](task::JoinHandle::is_finished), [`JoinHandle::name`](task::JoinHandle::name) |
 //! | `await task` (raises `CancelledError`) | `handle.await` → `Err(JoinError)` with [`is_cancelled()`](task::JoinError::is_cancelled) |
 //! | `asyncio.sleep(d)`, `asyncio.sleep(0)` | [`time::sleep`], [`task::yield_now`] |
 //! | `asyncio.wait_for(aw, t)` | [`time::timeout`]; [`task::wait_for`] also aborts the task |
 //! | `asyncio.gather(*aws)` / `return_exceptions=True` | [`task::try_gather`] / [`task::gather`] |
 //! | `asyncio.as_completed(aws)` | [`task::as_completed`] (yields `(index, output)`; lazy; `.limit(n)`) |
 //! | `asyncio.wait(aws, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
-//! | `asyncio.all_tasks()` | [`task::all_tasks`] → `Vec<`[`task::TaskInfo`]`>` |
+//! | `asyncio.TaskGroup` (3.11) | [`task::TaskGroup`]: results in spawn order, the first failure cancels the rest; [`task::JoinSet`] to take results as they come |
+//! | children cancelled with the `gather` / `wait_for` awaiting them | [`JoinHandle::abort_on_drop`](task::JoinHandle::abort_on_drop) (a dropped plain `JoinHandle` detaches, as in tokio) |
+//! | `asyncio.all_tasks()`, `asyncio.current_task()` | [`task::all_tasks`] → `Vec<`[`task::TaskInfo`]`>` (each with an [`abort_handle`](task::TaskInfo::abort_handle)), [`task::current`] |
 //! | `loop.run_in_executor(None, f)` | [`spawn_blocking`] |
 //! | `loop.run_in_executor(ThreadPoolExecutor(n), f)` | [`run_in_executor`] with a [`blocking::BlockingPool`] |
 //! | debug mode "Executing &lt;Task&gt; took 1.2 seconds" | slow-poll reports ([`Builder::slow_poll_threshold`]) |
+//! | "Task exception was never retrieved", "Task was destroyed but it is pending!" | the same reports, with the task's name and spawn location |
 //! | `asyncio.Queue` | [`sync::mpsc`] |
 //! | `asyncio.Lock` | [`sync::Mutex`] |
 //! | `asyncio.Event` | [`sync::Notify`], or a [`sync::watch`] channel |
@@ -55,6 +59,29 @@
 //! | `asyncio.create_subprocess_shell(cmd)` | `process::Command::new("sh").arg("-c").arg(cmd)` |
 //! | `proc.wait()`, `proc.communicate()`, `proc.kill()` | [`Child::wait`](process::Child::wait), [`Child::wait_with_output`](process::Child::wait_with_output) / [`Command::output`](process::Command::output), [`Child::kill`](process::Child::kill) |
 //! | `contextvars.ContextVar` | [`task_local!`] ([`task::LocalKey::scope`], [`get`](task::LocalKey::get)) |
+//!
+//! Reports (slow polls, lost panics, tasks pending at shutdown) go through
+//! the [`tracing`](https://docs.rs/tracing) crate; a program that installed
+//! no subscriber gets them on stderr, one line each (`runtime WARN: ...`),
+//! as Python's logging prints warnings when nothing is configured.
+//!
+//! Not provided: a process pool (`ProcessPoolExecutor`). Python needs one
+//! because its GIL lets only one thread run Python code at a time; Rust
+//! threads run in parallel, so CPU-bound work goes to a thread pool sized to
+//! the cores:
+//!
+//! ```
+//! use runtime::blocking::BlockingPool;
+//!
+//! let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+//! let cpu = BlockingPool::new(cores); // ProcessPoolExecutor(max_workers=cores)
+//! let rt = runtime::Runtime::new().unwrap();
+//! let sums = rt.block_on(async {
+//!     let jobs = (0..4u64).map(|i| runtime::run_in_executor(&cpu, move || (0..i * 1_000_000).sum::<u64>()));
+//!     runtime::task::try_gather(jobs).await
+//! });
+//! assert_eq!(sums.unwrap().len(), 4);
+//! ```
 //!
 //! ## tokio's vocabulary: `sync`, `io`, `select!`
 //!
@@ -79,9 +106,10 @@
 //! ## Modules
 //!
 //! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,
-//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`); `all_tasks`;
-//!   `!Send` tasks ([`task::spawn_local`], [`task::LocalSet`]), task-local
-//!   values ([`task_local!`]), blocking in place ([`task::block_in_place`]).
+//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`,
+//!   `TaskGroup`); `all_tasks`, `current`, `id`; `!Send` tasks
+//!   ([`task::spawn_local`], [`task::LocalSet`]), task-local values
+//!   ([`task_local!`]), blocking in place ([`task::block_in_place`]).
 //! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
 //!   paused time for tests.
 //! * [`blocking`]: the blocking thread pool, usable from any executor.
@@ -99,8 +127,9 @@
 //!   Ctrl-C.
 //!
 //! Whatever the flavor, a panic in a task comes back through its
-//! `JoinHandle` (a detached task's panic is reported through `tracing`), and
-//! dropping the runtime cancels every task, dropping each future exactly once.
+//! `JoinHandle` (a detached task's panic is reported), and dropping the
+//! runtime cancels every task, dropping each future exactly once (and
+//! reports the ones that were still pending).
 #![warn(missing_docs)]
 
 pub use runtime_core::task_local;
