@@ -1,12 +1,13 @@
 //! Doc examples a user of `runtime` sees compile when pasted into a crate
 //! that depends on `runtime` alone.
 //!
-//! The items of `runtime-core` and `runtime-blocking` are shown on the
-//! `runtime` crate's pages, examples included. Those crates have `runtime`
-//! as a dev-dependency, so their doctests compile with `runtime::` paths —
-//! but they would compile with `runtime_core::` or `futures_util::` paths
-//! too, since a doctest sees every dependency of its crate. This test reads
-//! the examples and refuses names a `runtime` user does not have.
+//! The items of `runtime-core`, `runtime-blocking` and `runtime-macros` are
+//! shown on the `runtime` crate's pages, examples included. Those crates
+//! have `runtime` as a dev-dependency, so their doctests compile with
+//! `runtime::` paths — but they would compile with `runtime_core::` or
+//! `futures_util::` paths too, since a doctest sees every dependency of its
+//! crate. This test reads the examples and refuses names a `runtime` user
+//! does not have.
 
 use std::path::{Path, PathBuf};
 
@@ -33,8 +34,8 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// `(line number, line)` of every line inside a ```` ``` ```` block of the
 /// doc comments of `source`. The crate roots' own `//!` docs are left out:
-/// they introduce `runtime-core` and `runtime-blocking` as crates of their
-/// own, and `runtime`'s pages do not show them.
+/// they introduce `runtime-core`, `runtime-blocking` and `runtime-macros` as
+/// crates of their own, and `runtime`'s pages do not show them.
 fn example_lines(source: &str, crate_root: bool) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut in_code = false;
@@ -68,14 +69,16 @@ fn doc_examples_name_only_the_runtime_crate() {
     let mut files = Vec::new();
     rust_files(&root.join("runtime-core/src"), &mut files);
     rust_files(&root.join("runtime-blocking/src"), &mut files);
+    rust_files(&root.join("runtime-macros/src"), &mut files);
     files.push(root.join("src/lib.rs"));
     assert!(files.len() > 50, "found only {} files", files.len());
     let mut bad = Vec::new();
     let mut examples = 0;
     for file in &files {
         let source = std::fs::read_to_string(file).unwrap();
-        let crate_root = file.ends_with("runtime-core/src/lib.rs")
-            || file.ends_with("runtime-blocking/src/lib.rs");
+        let crate_root = ["runtime-core", "runtime-blocking", "runtime-macros"]
+            .iter()
+            .any(|c| file.ends_with(format!("{c}/src/lib.rs")));
         for (n, line) in example_lines(&source, crate_root) {
             examples += 1;
             for name in FOREIGN {

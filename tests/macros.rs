@@ -1,28 +1,11 @@
-//! `#[runtime::main]` and `#[runtime::test]`: the trybuild cases under
-//! `tests/ui/` (expansions that compile and run, misuse that must fail with
-//! the checked-in messages), and real `#[runtime::test]` tests.
+//! `#[runtime::main]` and `#[runtime::test]`, run for real. The trybuild
+//! cases (expansions that compile and run, misuse that must fail with the
+//! checked-in messages) are in `ui/`, a package of their own
+//! so that building this one's examples and tests never compiles trybuild.
 
 use std::error::Error;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-/// Compiles every case under `tests/ui/`. Regenerate the `.stderr`
-/// snapshots with `TRYBUILD=overwrite cargo test --test macros`, then read
-/// each one.
-#[test]
-fn ui() {
-    let flags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    if flags.contains("sanitizer") {
-        eprintln!(
-            "note: skipping the trybuild cases: RUSTFLAGS has a sanitizer, and the case \
-             builds would mix it with uninstrumented dependencies"
-        );
-        return;
-    }
-    let t = trybuild::TestCases::new();
-    t.pass("tests/ui/pass/*.rs");
-    t.compile_fail("tests/ui/fail/*.rs");
-}
 
 #[runtime::test]
 async fn default_flavor_is_current_thread() {

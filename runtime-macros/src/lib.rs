@@ -47,9 +47,10 @@
 //! current-thread flavor, `worker_threads = 0`, an unknown flavor. The
 //! function is still emitted next to the error, so IDEs keep working on it.
 //!
-//! The macros' examples are marked `ignore` because this crate cannot depend
-//! on `runtime` without a cycle; programs like them are compiled and run by
-//! the `runtime` crate's `tests/macros.rs` and `tests/ui/pass/`.
+//! The macros' examples are doctests, compiled and run against `runtime`
+//! (a dev-dependency: Cargo allows that cycle); more programs like them are
+//! run by the `runtime` crate's `tests/macros.rs`, and the trybuild cases of
+//! both kinds are in the workspace's `ui/` package.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -64,7 +65,7 @@ use args::Kind;
 /// Runs an `async fn main` on a new runtime: a multi-thread, work-stealing
 /// runtime with one worker per CPU core unless told otherwise.
 ///
-/// ```ignore
+/// ```
 /// #[runtime::main]
 /// async fn main() {
 ///     let answer = runtime::spawn(async { 6 * 7 }).await.unwrap();
@@ -74,7 +75,7 @@ use args::Kind;
 ///
 /// `main` may return a `Result`, and `?` works in its body:
 ///
-/// ```ignore
+/// ```
 /// #[runtime::main(worker_threads = 2)]
 /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
 ///     let n: u32 = "7".parse()?;
@@ -96,7 +97,7 @@ use args::Kind;
 /// - `crate = "path"`: the path of the `runtime` crate, when it is renamed in
 ///   `Cargo.toml` or re-exported by another crate.
 ///
-/// ```ignore
+/// ```
 /// extern crate runtime as rt;
 ///
 /// #[rt::main(flavor = "current_thread", crate = "rt")]
@@ -120,7 +121,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Runs an `async fn` test on a new runtime: a current-thread runtime
 /// (deterministic, FIFO) unless told otherwise. Each test gets its own runtime.
 ///
-/// ```ignore
+/// ```
 /// #[runtime::test]
 /// async fn spawned_tasks_run() {
 ///     let handle = runtime::spawn(async { 1 + 1 });

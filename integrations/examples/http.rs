@@ -11,8 +11,8 @@
 //! To load-test it, serve forever and point a load generator at it:
 //!
 //! ```text
-//! cargo run --example http                                  # self-test, exits
-//! cargo run --release --example http -- --serve 127.0.0.1:3000
+//! cargo run -p runtime-integrations --example http                    # self-test, exits
+//! cargo run --release -p runtime-integrations --example http -- --serve 127.0.0.1:3000
 //! oha -z 10s -c 50 http://127.0.0.1:3000/
 //! ```
 //!
