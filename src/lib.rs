@@ -51,6 +51,9 @@
 //! | `asyncio.Semaphore` | [`sync::Semaphore`] |
 //! | `asyncio.Condition` | [`sync::Notify`] (with a [`sync::Mutex`] for the state) |
 //! | `asyncio.to_thread(...)` file I/O, `aiofiles` | [`fs`] ([`fs::read`], [`fs::write()`], [`fs::File`], ...: on the blocking pool) |
+//! | streams: `asyncio.open_connection`, `asyncio.start_server` | [`net::TcpStream::connect`], [`net::TcpListener::bind`] and an `accept` loop that spawns a task per connection |
+//! | `reader.readline()`, `reader.readexactly(n)`, `writer.write` + `drain` | [`io::BufReader`] with [`io::AsyncBufReadExt::read_line`], [`io::AsyncReadExt::read_exact`], [`io::AsyncWriteExt::write_all`] |
+//! | `open_unix_connection`, `create_datagram_endpoint` | [`net::UnixStream`] / [`net::UnixListener`], [`net::UdpSocket`] |
 //! | `loop.run_forever()`, stopped by `KeyboardInterrupt` (Ctrl-C) | [`Runtime::run_forever`] → [`RunForever::CtrlC`] |
 //! | `loop.stop()` | [`Handle::stop`] → [`RunForever::Stopped`] |
 //! | `loop.add_signal_handler(sig, cb)` | a task looping on [`signal::unix::signal`]`(..)?.`[`recv()`](signal::unix::Signal::recv) |

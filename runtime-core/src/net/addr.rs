@@ -135,11 +135,11 @@ where
 /// returns an error that says so.
 ///
 /// ```
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let addrs: Vec<_> = runtime_core::net::lookup_host("localhost:8080").await?.collect();
+///     let addrs: Vec<_> = runtime::net::lookup_host("localhost:8080").await?.collect();
 ///     assert!(addrs.iter().all(|a| a.port() == 8080 && a.ip().is_loopback()));
-///     let literal: Vec<_> = runtime_core::net::lookup_host("127.0.0.1:1").await?.collect();
+///     let literal: Vec<_> = runtime::net::lookup_host("127.0.0.1:1").await?.collect();
 ///     assert_eq!(literal, ["127.0.0.1:1".parse().unwrap()]);
 ///     Ok::<_, std::io::Error>(())
 /// })

@@ -8,17 +8,17 @@
 //! tokio's and futures-io's `AsyncRead`/`AsyncWrite`.
 //!
 //! ```
-//! use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-//! use runtime_core::net::{TcpListener, TcpStream};
+//! use runtime::io::{AsyncReadExt, AsyncWriteExt};
+//! use runtime::net::{TcpListener, TcpStream};
 //!
-//! let rt = runtime_core::Runtime::new().unwrap();
+//! let rt = runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let listener = TcpListener::bind("127.0.0.1:0").await?;
 //!     let addr = listener.local_addr()?;
-//!     runtime_core::spawn(async move {
+//!     runtime::spawn(async move {
 //!         let (mut socket, _) = listener.accept().await?;
 //!         let (mut rd, mut wr) = socket.split();
-//!         runtime_core::io::copy(&mut rd, &mut wr).await
+//!         runtime::io::copy(&mut rd, &mut wr).await
 //!     });
 //!     let mut client = TcpStream::connect(addr).await?;
 //!     client.write_all(b"echo").await?;

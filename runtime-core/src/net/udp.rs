@@ -17,9 +17,9 @@ use std::task::{ready, Context, Poll};
 /// task.
 ///
 /// ```
-/// use runtime_core::net::UdpSocket;
+/// use runtime::net::UdpSocket;
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
 ///     let b = UdpSocket::bind("127.0.0.1:0").await?;

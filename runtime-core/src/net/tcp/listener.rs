@@ -16,14 +16,14 @@ const BACKLOG: u32 = 1024;
 /// A TCP socket listening for connections: tokio's `TcpListener`.
 ///
 /// ```
-/// use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-/// use runtime_core::net::{TcpListener, TcpStream};
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::net::{TcpListener, TcpStream};
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let addr = listener.local_addr()?;
-///     let client = runtime_core::spawn(async move {
+///     let client = runtime::spawn(async move {
 ///         let mut s = TcpStream::connect(addr).await?;
 ///         s.write_all(b"hi").await
 ///     });

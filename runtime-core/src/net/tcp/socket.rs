@@ -15,9 +15,9 @@ use std::time::Duration;
 /// sizes, ...).
 ///
 /// ```
-/// use runtime_core::net::TcpSocket;
+/// use runtime::net::TcpSocket;
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let socket = TcpSocket::new_v4()?;
 ///     socket.set_reuseaddr(true)?;

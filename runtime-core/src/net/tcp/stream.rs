@@ -28,14 +28,14 @@ use std::time::Duration;
 /// a `SIGPIPE`). Dropping the stream closes it.
 ///
 /// ```
-/// use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-/// use runtime_core::net::{TcpListener, TcpStream};
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::net::{TcpListener, TcpStream};
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let addr = listener.local_addr()?;
-///     let server = runtime_core::spawn(async move {
+///     let server = runtime::spawn(async move {
 ///         let (mut socket, _) = listener.accept().await?;
 ///         let mut buf = Vec::new();
 ///         socket.read_to_end(&mut buf).await?; // until the client shuts down

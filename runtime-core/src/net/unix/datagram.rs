@@ -11,9 +11,9 @@ use std::task::{Context, Poll};
 /// A Unix-domain datagram socket: tokio's `UnixDatagram`.
 ///
 /// ```
-/// use runtime_core::net::UnixDatagram;
+/// use runtime::net::UnixDatagram;
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let (a, b) = UnixDatagram::pair()?;
 ///     a.send(b"ping").await?;

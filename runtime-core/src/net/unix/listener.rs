@@ -10,11 +10,11 @@ use std::task::{Context, Poll};
 /// A Unix-domain socket listening for connections: tokio's `UnixListener`.
 ///
 /// ```
-/// use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-/// use runtime_core::net::{UnixListener, UnixStream};
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::net::{UnixListener, UnixStream};
 ///
 /// let path = std::env::temp_dir().join(format!("runtime-doc-{}.sock", std::process::id()));
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = UnixListener::bind(&path)?;
 ///     let mut client = UnixStream::connect(&path).await?;

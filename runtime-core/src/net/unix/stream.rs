@@ -15,10 +15,10 @@ use std::path::Path;
 /// families, split halves, readiness and `try_` methods).
 ///
 /// ```
-/// use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-/// use runtime_core::net::UnixStream;
+/// use runtime::io::{AsyncReadExt, AsyncWriteExt};
+/// use runtime::net::UnixStream;
 ///
-/// let rt = runtime_core::Runtime::new().unwrap();
+/// let rt = runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let (mut a, mut b) = UnixStream::pair()?;
 ///     a.write_all(b"ping").await?;
