@@ -74,7 +74,7 @@ fn slow_poll_then_exit() {
     rt.block_on(async {
         runtime::task::Builder::new()
             .name("sleepy")
-            .spawn(async { std::thread::sleep(Duration::from_millis(400)) })
+            .spawn(async { std::thread::sleep(Duration::from_millis(800)) })
             .unwrap()
             .await
             .unwrap();
@@ -93,7 +93,7 @@ fn dropped_during_a_slow_poll() {
             .name("stuck-at-exit")
             .spawn(async move {
                 started.send(()).unwrap();
-                std::thread::sleep(Duration::from_millis(400));
+                std::thread::sleep(Duration::from_millis(800));
             })
             .unwrap();
     });

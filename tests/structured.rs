@@ -9,6 +9,16 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The current runtime has `n` tasks, each polled once and now idle: no
+/// thread is polling them, and nothing will wake them.
+fn idle_after_one_poll(n: usize) -> bool {
+    let tasks = task::all_tasks();
+    tasks.len() == n
+        && tasks
+            .iter()
+            .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
+}
+
 fn paused() -> runtime::Runtime {
     runtime::Builder::new_current_thread()
         .start_paused(true)
@@ -241,14 +251,7 @@ both_flavors!(
                     std::future::pending::<()>().await;
                 });
             }
-            eventually(|| {
-                let tasks = task::all_tasks();
-                tasks.len() == 3
-                    && tasks
-                        .iter()
-                        .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
-            })
-            .await;
+            eventually(|| idle_after_one_poll(3)).await;
             drop(group);
             assert_eq!(drops.get(), 3);
             assert!(task::all_tasks().is_empty());
@@ -325,10 +328,10 @@ both_flavors!(dropping_abort_on_drop_cancels_the_task, |rt| {
             std::future::pending::<()>().await;
         })
         .abort_on_drop();
-        eventually(|| task::all_tasks().iter().all(|t| t.polls() == 1)).await;
+        eventually(|| idle_after_one_poll(1)).await;
         assert!(!h.is_finished());
         drop(h);
-        eventually(|| drops.get() == 1).await;
+        assert_eq!(drops.get(), 1);
         assert!(task::all_tasks().is_empty());
     });
 });
@@ -349,8 +352,8 @@ fn a_guard_dropped_off_the_runtime_cancels_an_idle_task_at_once() {
         })
         .abort_on_drop();
     wait_until(|| {
-        let tasks = rt.handle().tasks();
-        tasks.len() == 1 && tasks[0].polls() == 1 && tasks[0].state() == TaskState::Idle
+        let _enter = rt.handle().enter();
+        idle_after_one_poll(1)
     });
     drop(h);
     assert_eq!(drops.get(), 1);
@@ -376,7 +379,7 @@ both_flavors!(
                 let _guard = guard;
                 std::future::pending::<()>().await;
             });
-            eventually(|| task::all_tasks().iter().all(|t| t.polls() == 1)).await;
+            eventually(|| idle_after_one_poll(1)).await;
             drop(group);
             assert_eq!(rx.try_recv().unwrap(), Some(child.id()));
         });
