@@ -11,8 +11,8 @@
 //! To load-test it, serve forever and point a load generator at it:
 //!
 //! ```text
-//! cargo run -p runtime-integrations --example http                    # self-test, exits
-//! cargo run --release -p runtime-integrations --example http -- --serve 127.0.0.1:3000
+//! cargo run -p runtime-integrations --features hyper --example http    # self-test, exits
+//! cargo run --release -p runtime-integrations --features hyper --example http -- --serve 127.0.0.1:3000
 //! oha -z 10s -c 50 http://127.0.0.1:3000/
 //! ```
 //!
@@ -155,7 +155,7 @@ fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
         .worker_threads(workers)
         .build()?;
     let mut args = std::env::args().skip(1);
-    rt.block_on(async {
+    let res = rt.block_on(async {
         if args.next().as_deref() == Some("--serve") {
             let addr = args.next().unwrap_or_else(|| "127.0.0.1:3000".into());
             let listener = TcpListener::bind(addr).await?;
@@ -169,7 +169,7 @@ fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
 
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        runtime::spawn(serve(listener));
+        let server = runtime::spawn(serve(listener));
         let (connections, per_connection) = (4, 250);
         let start = Instant::now();
         let clients: Vec<_> = (0..connections)
@@ -185,6 +185,11 @@ fn main() -> Result<(), Box<dyn Error + Send + Sync>> {
              ({:.0} req/s)",
             total as f64 / took.as_secs_f64()
         );
+        server.abort();
         Ok(())
-    })
+    });
+    // hyper's connection tasks may still be closing: cancel them on
+    // purpose (dropping the runtime would report them as left pending).
+    rt.shutdown_timeout(Duration::from_secs(1));
+    res
 }
