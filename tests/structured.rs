@@ -385,3 +385,35 @@ both_flavors!(
         });
     }
 );
+
+#[test]
+fn a_local_tasks_guard_dropped_on_another_thread_leaves_its_future_to_the_owner() {
+    // A `spawn_local` future need not be `Send`: cancelled through a guard
+    // dropped on another thread, it is still dropped on the set's thread.
+    struct WhereDropped {
+        _not_send: std::rc::Rc<()>,
+        tx: std::sync::mpsc::Sender<std::thread::ThreadId>,
+    }
+    impl Drop for WhereDropped {
+        fn drop(&mut self) {
+            let _ = self.tx.send(std::thread::current().id());
+        }
+    }
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let local = task::LocalSet::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    local.block_on(&rt, async move {
+        let h = task::spawn_local(async move {
+            let _guard = WhereDropped {
+                _not_send: std::rc::Rc::new(()),
+                tx,
+            };
+            std::future::pending::<()>().await;
+        })
+        .abort_on_drop();
+        task::yield_now().await; // polled once, now idle
+        std::thread::spawn(move || drop(h)).join().unwrap();
+        assert!(rx.try_recv().is_err(), "not dropped on the other thread");
+        eventually(|| rx.try_recv() == Ok(std::thread::current().id())).await;
+    });
+}

@@ -29,6 +29,10 @@
 //! * spawning moves the future into the cell on the calling thread: a
 //!   `LocalSet` method, or `spawn_local`, which finds the set through a
 //!   thread-local that only `LocalSet::enter` (owner thread) sets.
+//! * `JoinHandle::cancel_now` (a dropped `AbortOnDrop` or `TaskGroup`) shuts
+//!   a task down through its handle, on whatever thread drops it; on any
+//!   thread but the owner, `Schedule::may_drop_futures_here` (below) turns
+//!   that into a plain abort, which queues the task for the owner.
 //!
 //! The output is stored by the completing (owner) thread and taken, or
 //! dropped, by the `JoinHandle`, which is `!Send` when the output is, or by
@@ -90,9 +94,9 @@ const MAX_TASKS_PER_TICK: usize = 61;
 ///
 /// ```
 /// use std::rc::Rc;
-/// use runtime_core::task::{self, LocalSet};
+/// use runtime::task::{self, LocalSet};
 ///
-/// let rt = runtime_core::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+/// let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
 /// let local = LocalSet::new();
 /// let out = local.block_on(&rt, async {
 ///     let shared = Rc::new(5); // not `Send`
@@ -157,10 +161,10 @@ fn thread_mark() -> usize {
 /// ```
 /// use std::rc::Rc;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
 ///     let name = Rc::new("local".to_string());
-///     let task = runtime_core::task::spawn_local(async move { name.len() });
+///     let task = runtime::task::spawn_local(async move { name.len() });
 ///     assert_eq!(task.await.unwrap(), 5);
 /// });
 /// ```
@@ -221,9 +225,9 @@ impl LocalSet {
     /// now: it runs once the set runs (see [`spawn_local`]).
     ///
     /// ```
-    /// use runtime_core::task::LocalSet;
+    /// use runtime::task::LocalSet;
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// let local = LocalSet::new();
     /// let task = local.spawn_local(async { std::rc::Rc::new(7) });
     /// let seven = local.block_on(&rt, task).unwrap();
@@ -255,9 +259,9 @@ impl LocalSet {
     /// cancel them). `spawn_local` inside `future` spawns here.
     ///
     /// ```
-    /// use runtime_core::task::{self, LocalSet};
+    /// use runtime::task::{self, LocalSet};
     ///
-    /// let rt = runtime_core::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let rt = runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
     /// rt.block_on(async {
     ///     let local = LocalSet::new();
     ///     let n = local
@@ -288,9 +292,9 @@ impl Default for LocalSet {
 /// Awaiting a `LocalSet` runs its tasks until every one has finished.
 ///
 /// ```
-/// use runtime_core::task::LocalSet;
+/// use runtime::task::LocalSet;
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// let local = LocalSet::new();
 /// let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
 /// for i in 0..3 {
@@ -478,5 +482,9 @@ impl Schedule for Shared {
 
     fn release(&self, task: RawTask) -> Option<Task> {
         self.registry.remove(task, None)
+    }
+
+    fn may_drop_futures_here(&self) -> bool {
+        self.owner == thread_mark()
     }
 }

@@ -117,6 +117,14 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// registry's reference (none if shutdown already took it).
     fn release(&self, task: RawTask) -> Option<Task>;
 
+    /// True if this thread may drop the futures of this scheduler's tasks,
+    /// as shutting a task down does (`RawTask::shutdown`): any thread for
+    /// the runtime's schedulers; for a `LocalSet`, whose futures need not
+    /// be `Send`, only the thread that owns it.
+    fn may_drop_futures_here(&self) -> bool {
+        true
+    }
+
     /// A task panicked and nobody holds its `JoinHandle`.
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
         report_unhandled_panic(task, error);

@@ -641,6 +641,13 @@ where
     // SAFETY: the reference passed to us keeps the cell alive until it is
     // given up below.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if !harness.scheduler().may_drop_futures_here() {
+        // A `LocalSet`'s task, cancelled through its handle on another
+        // thread (`JoinHandle::cancel_now`): its future may only be dropped
+        // on the set's thread, so abort it as `abort` does.
+        harness.raw().remote_abort();
+        return harness.raw().drop_reference();
+    }
     if harness.header().state.transition_to_shutdown() {
         // We hold `RUNNING` now. `complete` drops the reference we were
         // given, and the registry's too if it still holds one (shutdown
