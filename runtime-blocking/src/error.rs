@@ -1,6 +1,6 @@
 //! The one `JoinError` and task `Id` a user sees, whichever crate ran the work:
 //! users meet them as `runtime::task::{Id, JoinError}`, re-exported through
-//! `runtime_core::task` (`runtime-core/src/task/error.rs`), and defined here.
+//! `runtime::task` (`runtime-core/src/task/error.rs`), and defined here.
 //!
 //! They live in this, the lowest crate, because the dependency direction is
 //! `runtime` -> `runtime-core` -> `runtime-blocking`: the scheduler re-exports

@@ -15,9 +15,9 @@ use std::process::{ExitStatus, Output, Stdio};
 /// (tokio's `process::Command`; asyncio's `create_subprocess_exec`).
 ///
 /// ```
-/// use runtime_core::process::Command;
+/// use runtime::process::Command;
 ///
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
 /// let out = Command::new("echo").arg("hello").output().await?;
 /// assert!(out.status.success());

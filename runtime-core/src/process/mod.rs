@@ -12,11 +12,11 @@
 //! | `proc.kill()`, `proc.pid` | [`start_kill`](Child::start_kill) / [`kill().await`](Child::kill), [`id`](Child::id) |
 //!
 //! ```
-//! use runtime_core::io::{AsyncReadExt, AsyncWriteExt};
-//! use runtime_core::process::Command;
+//! use runtime::io::{AsyncReadExt, AsyncWriteExt};
+//! use runtime::process::Command;
 //! use std::process::Stdio;
 //!
-//! # let rt = runtime_core::Runtime::new().unwrap();
+//! # let rt = runtime::Runtime::new().unwrap();
 //! # rt.block_on(async {
 //! let mut child = Command::new("tr")
 //!     .arg("a-z")

@@ -89,14 +89,14 @@ impl Builder {
     /// `i` is `{name}-worker-{i}`).
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_multi_thread()
+    /// let rt = runtime::Builder::new_multi_thread()
     ///     .name("api")
     ///     .worker_threads(1)
     ///     .build()
     ///     .unwrap();
     /// assert_eq!(rt.handle().name(), Some("api"));
     /// let thread = rt.block_on(async {
-    ///     runtime_core::spawn(async { std::thread::current().name().map(str::to_owned) })
+    ///     runtime::spawn(async { std::thread::current().name().map(str::to_owned) })
     ///         .await
     ///         .unwrap()
     /// });

@@ -125,10 +125,10 @@ impl Handle {
     /// tokio's, which never drives them from a `Handle`.
     ///
     /// ```
-    /// let rt = runtime_core::Runtime::new().unwrap();
+    /// let rt = runtime::Runtime::new().unwrap();
     /// let handle = rt.handle().clone();
     /// let n = std::thread::spawn(move || {
-    ///     handle.block_on(async { runtime_core::spawn(async { 5 }).await.unwrap() })
+    ///     handle.block_on(async { runtime::spawn(async { 5 }).await.unwrap() })
     /// })
     /// .join()
     /// .unwrap();

@@ -6,8 +6,8 @@ use std::num::NonZeroU64;
 /// [`Handle::id`](crate::Handle::id); it displays as a number.
 ///
 /// ```
-/// let a = runtime_core::Builder::new_current_thread().build().unwrap();
-/// let b = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let a = runtime::Builder::new_current_thread().build().unwrap();
+/// let b = runtime::Builder::new_current_thread().build().unwrap();
 /// assert_ne!(a.handle().id(), b.handle().id());
 /// assert_eq!(a.handle().id(), a.handle().clone().id());
 /// ```

@@ -157,7 +157,7 @@ impl Runtime {
     /// call from inside async code.
     ///
     /// ```
-    /// let rt = runtime_core::Runtime::new().unwrap();
+    /// let rt = runtime::Runtime::new().unwrap();
     /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(50)));
     /// rt.shutdown_background(); // returns at once
     /// ```

@@ -37,13 +37,13 @@ impl Runtime {
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use runtime_core::{RunForever, Runtime};
+    /// use runtime::{RunForever, Runtime};
     ///
     /// let rt = Runtime::new().unwrap();
     /// rt.spawn(async {
     ///     loop {
     ///         println!("tick");
-    ///         runtime_core::time::sleep(Duration::from_secs(1)).await;
+    ///         runtime::time::sleep(Duration::from_secs(1)).await;
     ///     }
     /// });
     /// match rt.run_forever() {

@@ -7,7 +7,7 @@ use std::fmt;
 /// `SignalKind`, with the same constructors.
 ///
 /// ```
-/// use runtime_core::signal::unix::SignalKind;
+/// use runtime::signal::unix::SignalKind;
 ///
 /// assert_eq!(SignalKind::interrupt().as_raw_value(), 2);
 /// assert_eq!(SignalKind::from_raw(15), SignalKind::terminate());

@@ -2,17 +2,17 @@
 //! `loop.add_signal_handler` and `KeyboardInterrupt`, as tokio spells them.
 //!
 //! ```no_run
-//! use runtime_core::signal::unix::{signal, SignalKind};
+//! use runtime::signal::unix::{signal, SignalKind};
 //!
-//! # let rt = runtime_core::Runtime::new().unwrap();
+//! # let rt = runtime::Runtime::new().unwrap();
 //! # rt.block_on(async {
 //! let mut hangup = signal(SignalKind::hangup())?;
-//! runtime_core::spawn(async move {
+//! runtime::spawn(async move {
 //!     while hangup.recv().await.is_some() {
 //!         println!("SIGHUP: reloading the configuration");
 //!     }
 //! });
-//! runtime_core::signal::ctrl_c().await?;
+//! runtime::signal::ctrl_c().await?;
 //! println!("Ctrl-C: shutting down");
 //! # Ok::<(), std::io::Error>(())
 //! # });
@@ -60,10 +60,10 @@ pub(crate) use registry::{dispatch, wake_all, watch_child_exits};
 /// [`Runtime::run_forever`](crate::Runtime::run_forever).
 ///
 /// ```no_run
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// runtime_core::spawn(async { /* serve */ });
-/// runtime_core::signal::ctrl_c().await.expect("listening for Ctrl-C");
+/// runtime::spawn(async { /* serve */ });
+/// runtime::signal::ctrl_c().await.expect("listening for Ctrl-C");
 /// println!("bye");
 /// # });
 /// ```

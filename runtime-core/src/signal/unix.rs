@@ -22,9 +22,9 @@ use std::task::{Context, Poll};
 /// listener is gone.
 ///
 /// ```
-/// use runtime_core::signal::unix::{signal, SignalKind};
+/// use runtime::signal::unix::{signal, SignalKind};
 ///
-/// # let rt = runtime_core::Runtime::new().unwrap();
+/// # let rt = runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
 /// let mut usr1 = signal(SignalKind::user_defined1())?;
 /// // SAFETY: raising a signal that now has a handler.

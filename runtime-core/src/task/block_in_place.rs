@@ -31,12 +31,12 @@ use crate::scheduler::Handle;
 /// [`Handle::current`](crate::Handle::current) and `spawn` work.
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 /// let total = rt.block_on(async {
-///     runtime_core::spawn(async {
+///     runtime::spawn(async {
 ///         let data = vec![1u64, 2, 3];
 ///         // A borrow: no `Send + 'static` closure needed.
-///         runtime_core::task::block_in_place(|| data.iter().sum::<u64>())
+///         runtime::task::block_in_place(|| data.iter().sum::<u64>())
 ///     })
 ///     .await
 ///     .unwrap()

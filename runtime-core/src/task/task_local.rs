@@ -20,13 +20,13 @@ use std::task::{Context, Poll};
 /// `task_local!`.
 ///
 /// ```
-/// runtime_core::task_local! {
+/// runtime::task_local! {
 ///     /// The request being served.
 ///     pub static REQUEST_ID: u64;
 ///     static USER: String;
 /// }
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(REQUEST_ID.scope(7, async {
 ///     assert_eq!(REQUEST_ID.get(), 7);
 ///     assert!(USER.try_with(|u| u.len()).is_err(), "USER was never set");
@@ -69,11 +69,11 @@ macro_rules! __task_local_key {
 /// scope there is no value. Spawned tasks do not inherit it.
 ///
 /// ```
-/// runtime_core::task_local! {
+/// runtime::task_local! {
 ///     static DEPTH: u32;
 /// }
 ///
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(DEPTH.scope(1, async {
 ///     assert_eq!(DEPTH.get(), 1);
 ///     DEPTH.scope(2, async { assert_eq!(DEPTH.get(), 2) }).await;
@@ -134,7 +134,7 @@ impl<T: 'static> LocalKey<T> {
     /// Runs `f` with `value` as this key's value, then drops the value.
     ///
     /// ```
-    /// runtime_core::task_local! {
+    /// runtime::task_local! {
     ///     static NAME: &'static str;
     /// }
     /// assert_eq!(NAME.sync_scope("x", || NAME.get()), "x");
@@ -250,11 +250,11 @@ impl<T: 'static, F> TaskLocalFuture<T, F> {
     /// runs without one).
     ///
     /// ```
-    /// runtime_core::task_local! {
+    /// runtime::task_local! {
     ///     static KEY: u32;
     /// }
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
     ///     let mut scoped = std::pin::pin!(KEY.scope(42, async {}));
     ///     scoped.as_mut().await;

@@ -100,9 +100,9 @@ impl Interval {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use runtime_core::time::{self, Instant};
+    /// use runtime::time::{self, Instant};
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
     /// rt.block_on(async {
     ///     let mut every = time::interval(Duration::from_secs(10));
     ///     every.tick().await; // the first tick is immediate

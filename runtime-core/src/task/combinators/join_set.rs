@@ -138,12 +138,12 @@ impl<T> JoinSet<T> {
     /// waits, and is not limited by the cooperative budget.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(async { 1 });
     ///     assert!(set.try_join_next().is_none(), "not run yet");
-    ///     runtime_core::task::yield_now().await;
+    ///     runtime::task::yield_now().await;
     ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
     /// });
     /// ```
@@ -163,9 +163,9 @@ impl<T> JoinSet<T> {
     /// panics included, are dropped. The set is empty afterwards.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(std::future::pending::<()>());
     ///     set.shutdown().await;
     ///     assert!(set.is_empty());
@@ -186,9 +186,9 @@ impl<T> JoinSet<T> {
     /// failures yourself.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let set: runtime_core::task::JoinSet<u32> = (1..=3).map(|i| async move { i }).collect();
+    ///     let set: runtime::task::JoinSet<u32> = (1..=3).map(|i| async move { i }).collect();
     ///     let mut out = set.join_all().await;
     ///     out.sort();
     ///     assert_eq!(out, [1, 2, 3]);
@@ -210,10 +210,10 @@ impl<T> JoinSet<T> {
     /// detached, as if their `JoinHandle`s had been dropped.
     ///
     /// ```
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let (tx, rx) = runtime_core::sync::oneshot::channel();
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let (tx, rx) = runtime::sync::oneshot::channel();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     set.spawn(async move { tx.send("ran").unwrap() });
     ///     set.detach_all();
     ///     drop(set); // aborts nothing: the set is empty
@@ -241,9 +241,9 @@ impl<T> JoinSet<T> {
     /// ```
     /// use std::rc::Rc;
     ///
-    /// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+    /// let rt = runtime::Builder::new_current_thread().build().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = runtime_core::task::JoinSet::new();
+    ///     let mut set = runtime::task::JoinSet::new();
     ///     for i in 0..3 {
     ///         set.spawn_local(async move { Rc::new(i) });
     ///     }
@@ -341,9 +341,9 @@ impl<T: Send + 'static> JoinSet<T> {
 /// [`JoinSet::spawn`] does (tokio's impl).
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let set: runtime_core::task::JoinSet<u64> = (0..4).map(|i| async move { i * i }).collect();
+///     let set: runtime::task::JoinSet<u64> = (0..4).map(|i| async move { i * i }).collect();
 ///     assert_eq!(set.len(), 4);
 ///     assert_eq!(set.join_all().await.iter().sum::<u64>(), 14);
 /// });
@@ -368,9 +368,9 @@ where
 /// impl).
 ///
 /// ```
-/// let rt = runtime_core::Builder::new_current_thread().build().unwrap();
+/// let rt = runtime::Builder::new_current_thread().build().unwrap();
 /// rt.block_on(async {
-///     let mut set = runtime_core::task::JoinSet::new();
+///     let mut set = runtime::task::JoinSet::new();
 ///     set.spawn(async { 1 });
 ///     set.extend((2..=3).map(|i| async move { i }));
 ///     assert_eq!(set.join_all().await.len(), 3);
