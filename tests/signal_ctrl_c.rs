@@ -16,7 +16,8 @@ use std::time::Duration;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// The SIGINT tests take turns: they share the process's handler.
+/// The SIGINT tests and every `run_forever` take turns: a SIGINT raised
+/// by one test ends any `run_forever` running at that moment, as it should.
 fn serial() -> MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -35,6 +36,7 @@ fn ticker(rt: &Runtime) -> Arc<AtomicUsize> {
 }
 
 both_flavors!(run_forever_returns_on_stop_from_another_thread, |rt| {
+    let _serial = serial();
     let ticks = ticker(&rt);
     let handle = rt.handle().clone();
     let t = ticks.clone();
@@ -49,6 +51,7 @@ both_flavors!(run_forever_returns_on_stop_from_another_thread, |rt| {
 });
 
 both_flavors!(run_forever_returns_on_stop_from_a_task, |rt| {
+    let _serial = serial();
     let handle = rt.handle().clone();
     let stopped = Arc::new(AtomicBool::new(false));
     let s = stopped.clone();
@@ -63,6 +66,7 @@ both_flavors!(run_forever_returns_on_stop_from_a_task, |rt| {
 });
 
 both_flavors!(a_stop_before_run_forever_ends_the_next_one_only, |rt| {
+    let _serial = serial();
     rt.handle().stop();
     rt.handle().stop();
     // Returns at once: the stop was kept.
@@ -84,6 +88,7 @@ both_flavors!(a_stop_before_run_forever_ends_the_next_one_only, |rt| {
 });
 
 both_flavors!(tasks_survive_run_forever_and_drop_cancels_them, |rt| {
+    let _serial = serial();
     let ticks = ticker(&rt);
     rt.handle().stop();
     assert_eq!(rt.run_forever(), RunForever::Stopped);
