@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # hyper 1.x hello world under load on loopback: this runtime, tokio and smol,
-# the same server code on each (examples/http.rs --serve, and
+# the same server code on each (integrations/examples/http.rs --serve, and
 # benches/examples/hyper_{tokio,smol}.rs), the same worker count (issue 16).
 #
 #   benches/hyper.sh        # RUNS=12 DURATION=10s CONNS=50 WORKERS=2
@@ -23,7 +23,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 command -v oha >/dev/null || cargo install oha --locked
 echo "building the three servers (release)..." >&2
-cargo build -q --release --example http
+cargo build -q --release -p runtime-integrations --features hyper --example http
 cargo build -q --release -p runtime-benches --example hyper_tokio --example hyper_smol
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 out=$(mktemp -d)
