@@ -892,7 +892,8 @@ const STARTUPS: [Startup; 6] = [
 ];
 
 /// `BENCH_METRICS=startup`: each start-up `BENCH_ROUNDS` (default 200)
-/// times, interleaved one by one across the runtimes; medians.
+/// times, interleaved one by one across the runtimes in a new order each
+/// round; medians.
 fn print_startup() {
     let rounds = std::env::var("BENCH_ROUNDS")
         .ok()
@@ -902,10 +903,21 @@ fn print_startup() {
     for (_, f) in STARTUPS {
         f(); // warm up
     }
+    // Each round in a new (pseudo-random) order: whoever runs right after a
+    // multi-thread runtime's drop meets its exiting threads on the CPUs, and
+    // that must not always be the same one.
+    let mut order: Vec<usize> = (0..STARTUPS.len()).collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
     for _ in 0..rounds {
-        for (i, (_, f)) in STARTUPS.iter().enumerate() {
+        for k in (1..order.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            order.swap(k, (seed % (k as u64 + 1)) as usize);
+        }
+        for &i in &order {
             let start = std::time::Instant::now();
-            f();
+            (STARTUPS[i].1)();
             times[i].push(start.elapsed());
         }
     }
