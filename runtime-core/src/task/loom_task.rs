@@ -410,7 +410,7 @@ fn loom_join_drop_vs_panicking_completion() {
 /// another thread than its shard's owner being counted alive after its
 /// joiner saw it finish, listed by a snapshot once complete, lost (its slot
 /// never freed: the cell leaks) or freed twice when its hand-back races the
-/// owner's next bind (which drains) and a snapshot.
+/// owner's next bind, its drain and a snapshot.
 #[test]
 fn loom_registry_hand_back_vs_bind_vs_snapshot() {
     loom::model(|| {
@@ -424,8 +424,10 @@ fn loom_registry_hand_back_vs_bind_vs_snapshot() {
             let ids: Vec<_> = s2.registry.snapshot().into_iter().map(|t| t.id()).collect();
             ids
         });
-        // The owner binds task B meanwhile (draining what was handed back).
+        // The owner binds task B meanwhile, then drains what was handed back
+        // (as it does before parking and every 61 ticks).
         let b = spawn_in(&s, 0, std::future::pending::<()>());
+        s.registry.drain(0);
         runner.join().unwrap();
         let seen = snap.join().unwrap();
         assert!(seen.len() <= 2);
@@ -434,7 +436,15 @@ fn loom_registry_hand_back_vs_bind_vs_snapshot() {
         assert_eq!(s.registry.len(), 1);
         let listed: Vec<_> = s.registry.snapshot().into_iter().map(|t| t.id()).collect();
         assert_eq!(listed, vec![b.id()]);
-        drop((a, b));
+        // The owner's next drain frees A's cell: only B's is left.
+        drop(a);
+        s.registry.drain(0);
+        assert_eq!(
+            Arc::strong_count(&s),
+            2,
+            "a handed-back cell outlived the drain"
+        );
+        drop(b);
         s.registry.close_and_shutdown();
         run_queued(&s);
         assert_eq!(s.registry.len(), 0);

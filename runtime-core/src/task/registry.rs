@@ -23,9 +23,11 @@
 //! That worker does not take the owner's lock: it pushes `(slot, id)` onto
 //! the shard's `returned` list (its own small lock, on its own cache line)
 //! and keeps the registry's reference where it is. The owner *drains* the
-//! list — frees those slots and drops the registry's references — when it
-//! next binds a task, every 61 ticks, and before it parks, so a cell handed
-//! back is freed at the latest when its owner next looks up from its work.
+//! list — frees those slots and drops the registry's references — every 61
+//! ticks and before it parks, so a cell handed back is freed at the latest
+//! when its owner next looks up from its work. (Not at every spawn: reading
+//! the list's flag there, on a line the other workers write, cost a cache
+//! miss per spawn.)
 //! A slot is matched by task id, so an entry whose slot was emptied and
 //! reused meanwhile (by shutdown) matches nothing.
 //!
@@ -55,18 +57,25 @@ pub(crate) struct Registry {
     shards: Box<[Padded]>,
 }
 
-/// A shard on its own cache-line pair, so threads using neighbouring shards
-/// do not bounce one line between cores. `returned` is on the same pair: it
-/// is written by other workers only when they complete one of its tasks.
-#[repr(align(128))]
+/// A shard and its hand-back list, each on its own cache-line pair: the
+/// shard's lock stays in its owner's cache while other workers push onto the
+/// list (about a quarter of the tasks of a spawn-heavy load are stolen), and
+/// neighbouring shards do not share a line either.
 struct Padded {
-    shard: Mutex<Shard>,
+    shard: Line<Mutex<Shard>>,
+    back: Line<HandBack>,
+}
+
+#[repr(align(128))]
+struct Line<T>(T);
+
+struct HandBack {
     /// `(slot, id)` of tasks that completed on another thread; freed by the
     /// owner's next drain.
     returned: Mutex<Vec<(usize, Id)>>,
     /// `returned` is not empty: a hint, set under its lock by the pusher and
-    /// cleared under it by the drain, so the owner's spawns skip that lock
-    /// while nothing was handed back.
+    /// cleared under it by the drain, so the owner skips that lock while
+    /// nothing was handed back.
     pending: AtomicBool,
 }
 
@@ -126,14 +135,16 @@ impl Registry {
         Registry {
             shards: (0..=workers)
                 .map(|_| Padded {
-                    shard: Mutex::new(Shard {
+                    shard: Line(Mutex::new(Shard {
                         slots: Vec::new(),
                         free_head: NONE,
                         len: 0,
                         closed: false,
+                    })),
+                    back: Line(HandBack {
+                        returned: Mutex::new(Vec::new()),
+                        pending: AtomicBool::new(false),
                     }),
-                    returned: Mutex::new(Vec::new()),
-                    pending: AtomicBool::new(false),
                 })
                 .collect(),
         }
@@ -148,12 +159,10 @@ impl Registry {
     /// [`shared_shard`](Self::shared_shard)); gives it back if the registry
     /// is closed.
     pub(crate) fn bind(&self, task: Task, shard: usize) -> Result<(), Task> {
-        let p = &self.shards[shard];
-        let mut s = p.shard.lock().unwrap();
+        let mut s = self.shards[shard].shard.0.lock().unwrap();
         if s.closed {
             return Err(task);
         }
-        Self::drain_locked(p, &mut s);
         let head = s.free_head;
         let slot = if head == NONE { s.slots.len() } else { head };
         assert!(
@@ -191,20 +200,23 @@ impl Registry {
         let (shard, slot) = (at >> SLOT_BITS, at & SLOT_MASK);
         let p = &self.shards[shard];
         if here == Some(shard) || shard == self.shared_shard() {
-            let mut s = p.shard.lock().unwrap();
+            let mut s = p.shard.0.lock().unwrap();
             return s.take(slot, |t| t.raw() == task);
         }
-        let mut returned = p.returned.lock().unwrap();
+        let back = &p.back.0;
+        let mut returned = back.returned.lock().unwrap();
         returned.push((slot, header.id));
-        p.pending.store(true, Relaxed);
+        if returned.len() == 1 {
+            back.pending.store(true, Relaxed);
+        }
         None
     }
 
     /// The owner of `shard` frees the slots handed back to it.
     pub(crate) fn drain(&self, shard: usize) {
         let p = &self.shards[shard];
-        if p.pending.load(Relaxed) {
-            let mut s = p.shard.lock().unwrap();
+        if p.back.0.pending.load(Relaxed) {
+            let mut s = p.shard.0.lock().unwrap();
             Self::drain_locked(p, &mut s);
         }
     }
@@ -213,12 +225,13 @@ impl Registry {
     /// may free cells, which runs no user code: the future and any output
     /// were dropped when the task completed or its handle read it.
     fn drain_locked(p: &Padded, s: &mut Shard) {
-        if !p.pending.load(Relaxed) {
+        let back = &p.back.0;
+        if !back.pending.load(Relaxed) {
             return;
         }
         let returned = {
-            let mut r = p.returned.lock().unwrap();
-            p.pending.store(false, Relaxed);
+            let mut r = back.returned.lock().unwrap();
+            back.pending.store(false, Relaxed);
             std::mem::take(&mut *r)
         };
         for (slot, id) in returned {
@@ -230,14 +243,14 @@ impl Registry {
     /// to call from several threads at once.
     pub(crate) fn close_and_shutdown(&self) {
         for p in self.shards.iter() {
-            let mut s = p.shard.lock().unwrap();
+            let mut s = p.shard.0.lock().unwrap();
             s.closed = true;
             Self::drain_locked(p, &mut s);
         }
         for p in self.shards.iter() {
             loop {
                 let task = {
-                    let mut s = p.shard.lock().unwrap();
+                    let mut s = p.shard.0.lock().unwrap();
                     // Pop from the end; the free list is never used again
                     // once closed, and `remove` treats a slot past the end
                     // as gone.
@@ -271,10 +284,11 @@ impl Registry {
         self.shards
             .iter()
             .map(|p| {
-                let s = p.shard.lock().unwrap();
+                let s = p.shard.0.lock().unwrap();
                 // Saturating: entries handed back after shutdown emptied
                 // their slots name nothing counted.
-                s.len.saturating_sub(p.returned.lock().unwrap().len())
+                s.len
+                    .saturating_sub(p.back.0.returned.lock().unwrap().len())
             })
             .sum()
     }
@@ -283,7 +297,7 @@ impl Registry {
     pub(crate) fn snapshot(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
         for p in self.shards.iter() {
-            let s = p.shard.lock().unwrap();
+            let s = p.shard.0.lock().unwrap();
             out.extend(s.live().filter_map(info));
         }
         out.sort_by_key(|t| t.id);
@@ -294,7 +308,7 @@ impl Registry {
     /// reports only).
     pub(crate) fn find(&self, id: Id) -> Option<TaskInfo> {
         self.shards.iter().find_map(|p| {
-            let s = p.shard.lock().unwrap();
+            let s = p.shard.0.lock().unwrap();
             let found = s.live().find(|t| t.header().id == id);
             found.and_then(info)
         })
