@@ -3,6 +3,8 @@
 //!
 //!     cargo run --release --example tour
 
+mod structured;
+
 use runtime::task::{self, JoinError};
 use runtime::time;
 use runtime::{Builder, Runtime};
@@ -27,6 +29,7 @@ fn main() {
     sleeping_tasks();
     timeouts();
     combinators();
+    structured::structured_cancellation();
     cpu_bound_in_an_executor();
     spawn_many();
     seeing_inside();
