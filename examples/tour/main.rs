@@ -4,6 +4,7 @@
 //!     cargo run --release --example tour
 
 mod structured;
+mod sync;
 
 use runtime::task::{self, JoinError};
 use runtime::time;
@@ -32,6 +33,7 @@ fn main() {
     structured::structured_cancellation();
     cpu_bound_in_an_executor();
     spawn_many();
+    sync::channels_and_locks();
     seeing_inside();
 }
 
