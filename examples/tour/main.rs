@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release --example tour
 
+mod io;
 mod structured;
 mod sync;
 
@@ -34,12 +35,25 @@ fn main() {
     cpu_bound_in_an_executor();
     spawn_many();
     sync::channels_and_locks();
+    io::networking();
+    io::files();
+    io::child_processes();
     seeing_inside();
 }
 
 fn section(title: &str, asyncio: &str) {
     println!("== {title}");
     println!("   (asyncio: {asyncio})");
+}
+
+/// Runs one part of a section with a time limit: an error or a timeout is
+/// printed, and the tour goes on.
+async fn bounded(limit: Duration, part: impl std::future::Future<Output = std::io::Result<()>>) {
+    match time::timeout(limit, part).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => println!("   failed: {e}"),
+        Err(_) => println!("   gave up after {limit:?} (a very busy machine?)"),
+    }
 }
 
 /// Two looping tasks that await and interleave.
