@@ -2,8 +2,13 @@
 //! this runtime, printing what happened and how long it took.
 //!
 //!     cargo run --release --example tour
+//!
+//! Tasks, time and the combinators are here; structured cancellation,
+//! channels and locks, I/O (sockets, files, child processes) and signals
+//! are in the modules beside this file, in the order `main` runs them.
 
 mod io;
+mod signals;
 mod structured;
 mod sync;
 
@@ -39,6 +44,8 @@ fn main() {
     io::files();
     io::child_processes();
     seeing_inside();
+    // Last: from here on, Ctrl-C no longer ends the process by itself.
+    signals::signals_and_run_forever();
 }
 
 fn section(title: &str, asyncio: &str) {
