@@ -3,9 +3,13 @@
 //!
 //! # Shards and owners
 //!
-//! One shard per worker, plus one *shared* shard (the last) for tasks spawned
+//! One shard per worker, plus *shared* shards (after them) for tasks spawned
 //! from anywhere else (a `block_on` thread, `Runtime::spawn` from `main`, the
-//! current-thread flavor, which has only that one). A task lives in the
+//! current-thread flavor, which has only one). With several workers there
+//! are as many shared shards as workers (at least two), and a task spawned
+//! from outside goes to the one its id picks, so consecutive tasks alternate
+//! and the workers completing them rarely meet on one lock (nor the spawner
+//! adding the next). A task lives in the
 //! shard of the thread that spawned it, its *owner*: a worker spawns into its
 //! own shard, so the common case — a task spawned and completed on the same
 //! worker — locks a mutex no other thread touches (its cache line stays in
@@ -54,7 +58,10 @@ use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::loom::Mutex;
 
 pub(crate) struct Registry {
+    /// The workers' shards, then the shared ones.
     shards: Box<[Padded]>,
+    /// Number of workers: shards at or past this index are shared.
+    workers: usize,
 }
 
 /// A shard and its hand-back list, each on its own cache-line pair: the
@@ -130,10 +137,12 @@ impl Shard {
 
 impl Registry {
     /// A registry for `workers` worker threads (0 for the current-thread
-    /// flavor): one shard each, and the shared shard.
+    /// flavor): one shard each, and the shared shards.
     pub(crate) fn new(workers: usize) -> Registry {
+        let shared = if workers == 0 { 1 } else { workers.max(2) };
         Registry {
-            shards: (0..=workers)
+            workers,
+            shards: (0..workers + shared)
                 .map(|_| Padded {
                     shard: Line(Mutex::new(Shard {
                         slots: Vec::new(),
@@ -150,15 +159,22 @@ impl Registry {
         }
     }
 
-    /// The shard of tasks spawned from threads that are not workers.
+    /// What a thread that is not a worker passes to [`bind`](Self::bind):
+    /// the task goes to one of the shared shards.
     pub(crate) fn shared_shard(&self) -> usize {
-        self.shards.len() - 1
+        self.workers
     }
 
     /// Adds a new task to `shard` (the spawning worker's own, or
     /// [`shared_shard`](Self::shared_shard)); gives it back if the registry
     /// is closed.
     pub(crate) fn bind(&self, task: Task, shard: usize) -> Result<(), Task> {
+        let shard = if shard < self.workers {
+            shard
+        } else {
+            let shared = (self.shards.len() - self.workers) as u64;
+            self.workers + (task.header().id.as_u64() % shared) as usize
+        };
         let mut s = self.shards[shard].shard.0.lock().unwrap();
         if s.closed {
             return Err(task);
@@ -185,7 +201,7 @@ impl Registry {
     }
 
     /// Takes a completing task out. On the thread that owns its shard
-    /// (`here` is that thread's shard), or for the shared shard, removes it
+    /// (`here` is that thread's shard), or for a shared shard, removes it
     /// now and returns the registry's reference (`None` if shutdown already
     /// took it). Anywhere else, hands it back to the owner (module docs) and
     /// returns `None`: the registry keeps its reference until the owner
@@ -199,7 +215,7 @@ impl Registry {
         }
         let (shard, slot) = (at >> SLOT_BITS, at & SLOT_MASK);
         let p = &self.shards[shard];
-        if here == Some(shard) || shard == self.shared_shard() {
+        if here == Some(shard) || shard >= self.workers {
             let mut s = p.shard.0.lock().unwrap();
             return s.take(slot, |t| t.raw() == task);
         }
