@@ -9,6 +9,9 @@
 #
 #   benches/sides.sh                       # WORKERS="1 2 4" RUNS=3 ROUNDS=7
 #   WORKERS=2 RUNS=5 benches/sides.sh
+#   BENCH_BIN=/tmp/scheduler-old NO_WRITE=1 benches/sides.sh
+#       # a scheduler bench binary built earlier (another commit: a "before"
+#       # table); NO_WRITE only prints the tables
 #
 # Takes ~4 minutes per worker count here (3 runs × 7 rounds), build excluded.
 set -euo pipefail
@@ -23,18 +26,23 @@ if [ "$commit" != unknown ] && ! git diff-index --quiet HEAD -- 2>/dev/null; the
     commit="$commit (with uncommitted changes)"
 fi
 loadavg="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
-cargo bench -q -p runtime-benches --bench scheduler --no-run 2>/dev/null
+if [ -n "${BENCH_BIN:-}" ]; then
+    bench() { "$BENCH_BIN" --bench; }
+    commit="$(basename "$BENCH_BIN") (BENCH_BIN)"
+else
+    cargo bench -q -p runtime-benches --bench scheduler --no-run 2>/dev/null
+    bench() { cargo bench -q -p runtime-benches --bench scheduler 2>/dev/null; }
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for w in $WORKERS; do
     for r in $(seq "$RUNS"); do
         echo "workers $w, run $r/$RUNS..." >&2
-        BENCH_WORKERS=$w BENCH_METRICS=1 BENCH_ROUNDS=$ROUNDS \
-            cargo bench -q -p runtime-benches --bench scheduler 2>/dev/null >"$out/w$w.r$r"
+        BENCH_WORKERS=$w BENCH_METRICS=1 BENCH_ROUNDS=$ROUNDS bench 2>/dev/null >"$out/w$w.r$r"
     done
 done
 
-COMMIT=$commit LOADAVG=$loadavg WORKERS=$WORKERS RUNS=$RUNS ROUNDS=$ROUNDS \
+NO_WRITE=${NO_WRITE:-} COMMIT=$commit LOADAVG=$loadavg WORKERS=$WORKERS RUNS=$RUNS ROUNDS=$ROUNDS \
     python3 - "$out" "$root/BENCHMARKS.md" <<'PY'
 import glob, os, re, statistics, sys, datetime
 out, md = sys.argv[1], sys.argv[2]
@@ -78,6 +86,8 @@ meta = (f"Date: {now}  \nCommit: {env['COMMIT']}  \nLoad average when the run st
 block = "\n".join(["<!-- sides-table:start (written by benches/sides.sh) -->", meta, "",
                    "\n\n".join(blocks), "<!-- sides-table:end -->"])
 print(block)
+if env.get("NO_WRITE"):
+    sys.exit(0)
 text = open(md).read()
 s, e = "<!-- sides-table:start", "<!-- sides-table:end -->"
 if s in text and e in text:
