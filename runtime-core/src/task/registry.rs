@@ -15,8 +15,8 @@
 //! worker — locks a mutex no other thread touches (its cache line stays in
 //! that core) and writes a slot the same core just used.
 //!
-//! Each shard is a slab whose free slots form a list threaded through the
-//! slots themselves. A task remembers `(shard, slot)` in
+//! Each shard is a `slab::Slab` (its free slots form a list threaded through
+//! the slots themselves). A task remembers `(shard, slot)` in
 //! `Header::registry_slot`, written once by `bind` under the shard's lock;
 //! the task reaches every later reader through its run queue (a release /
 //! acquire hand-off), so they read it `Relaxed`.
@@ -45,9 +45,11 @@
 //! # Closing
 //!
 //! `close_and_shutdown` marks every shard closed under its lock, drains the
-//! hand-back lists, then pops and shuts down tasks one at a time, never
-//! holding a lock while a future is dropped (its destructor may spawn, which
-//! must not deadlock). A `bind` that finds its shard closed returns the task
+//! hand-back lists, then takes each shard's tasks out whole and shuts them
+//! down, never holding a lock while a future is dropped (its destructor may
+//! spawn, which must not deadlock). A task completing meanwhile on another
+//! thread finds its slot gone and leaves the registry's reference to the
+//! shutdown, which finds the task complete. A `bind` that finds its shard closed returns the task
 //! so the spawner cancels it; a task can therefore never be added after
 //! shutdown emptied its shard. An entry handed back after the close names a
 //! slot shutdown already emptied; nobody drains it, and it holds nothing.
@@ -87,23 +89,12 @@ struct HandBack {
 }
 
 struct Shard {
-    slots: Vec<Slot>,
-    /// The first `Free` slot, `NONE` if there is none; each `Free` slot
-    /// names the next. Not used once `closed`.
-    free_head: usize,
-    /// Number of `Live` slots (including tasks handed back, not yet drained).
-    len: usize,
+    /// The registry's reference to each live task (including tasks handed
+    /// back, not yet drained).
+    slots: slab::Slab<Task>,
     /// Set once by shutdown; no task is added afterwards.
     closed: bool,
 }
-
-enum Slot {
-    Live(Task),
-    Free { next: usize },
-}
-
-/// End of the free list.
-const NONE: usize = usize::MAX;
 /// `Header::registry_slot` is `shard << SLOT_BITS | slot`, or `UNBOUND`.
 const SLOT_BITS: u32 = usize::BITS / 2;
 const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
@@ -111,27 +102,13 @@ const SLOT_MASK: usize = (1 << SLOT_BITS) - 1;
 pub(crate) const UNBOUND: usize = usize::MAX;
 
 impl Shard {
-    fn live(&self) -> impl Iterator<Item = &Task> {
-        self.slots.iter().filter_map(|s| match s {
-            Slot::Live(t) => Some(t),
-            Slot::Free { .. } => None,
-        })
-    }
-
-    /// Frees `slot` if it holds the task `id`, returning the registry's
-    /// reference to it.
+    /// Frees `slot` if it holds the task `matches` accepts, returning the
+    /// registry's reference to it.
     fn take(&mut self, slot: usize, matches: impl FnOnce(&Task) -> bool) -> Option<Task> {
-        match self.slots.get(slot) {
-            Some(Slot::Live(t)) if matches(t) => {}
-            _ => return None,
+        if !self.slots.get(slot).is_some_and(matches) {
+            return None;
         }
-        let next = self.free_head;
-        self.free_head = slot;
-        self.len -= 1;
-        match std::mem::replace(&mut self.slots[slot], Slot::Free { next }) {
-            Slot::Live(t) => Some(t),
-            Slot::Free { .. } => unreachable!("checked live above"),
-        }
+        Some(self.slots.remove(slot))
     }
 }
 
@@ -145,9 +122,7 @@ impl Registry {
             shards: (0..workers + shared)
                 .map(|_| Padded {
                     shard: Line(Mutex::new(Shard {
-                        slots: Vec::new(),
-                        free_head: NONE,
-                        len: 0,
+                        slots: slab::Slab::new(),
                         closed: false,
                     })),
                     back: Line(HandBack {
@@ -179,8 +154,8 @@ impl Registry {
         if s.closed {
             return Err(task);
         }
-        let head = s.free_head;
-        let slot = if head == NONE { s.slots.len() } else { head };
+        let entry = s.slots.vacant_entry();
+        let slot = entry.key();
         assert!(
             slot <= SLOT_MASK,
             "too many live tasks in one registry shard"
@@ -188,15 +163,7 @@ impl Registry {
         task.header()
             .registry_slot
             .store((shard << SLOT_BITS) | slot, Relaxed);
-        if head == NONE {
-            s.slots.push(Slot::Live(task));
-        } else {
-            match std::mem::replace(&mut s.slots[head], Slot::Live(task)) {
-                Slot::Free { next } => s.free_head = next,
-                Slot::Live(_) => unreachable!("the free list names a live slot"),
-            }
-        }
-        s.len += 1;
+        entry.insert(task);
         Ok(())
     }
 
@@ -264,32 +231,11 @@ impl Registry {
             Self::drain_locked(p, &mut s);
         }
         for p in self.shards.iter() {
-            loop {
-                let task = {
-                    let mut s = p.shard.0.lock().unwrap();
-                    // Pop from the end; the free list is never used again
-                    // once closed, and `remove` treats a slot past the end
-                    // as gone.
-                    let mut found = None;
-                    while let Some(slot) = s.slots.pop() {
-                        if let Slot::Live(t) = slot {
-                            found = Some(t);
-                            break;
-                        }
-                    }
-                    match found {
-                        Some(t) => {
-                            s.len -= 1;
-                            t
-                        }
-                        None => {
-                            s.free_head = NONE;
-                            s.slots = Vec::new();
-                            break;
-                        }
-                    }
-                };
-                // Outside the lock: dropping the future may run user code.
+            // Take them all; `remove` then finds the slots gone (`None`),
+            // and the registry's references are dropped here.
+            let tasks = std::mem::take(&mut p.shard.0.lock().unwrap().slots);
+            // Outside the lock: dropping a future may run user code.
+            for (_, task) in tasks {
                 task.shutdown();
             }
         }
@@ -303,7 +249,8 @@ impl Registry {
                 let s = p.shard.0.lock().unwrap();
                 // Saturating: entries handed back after shutdown emptied
                 // their slots name nothing counted.
-                s.len
+                s.slots
+                    .len()
                     .saturating_sub(p.back.0.returned.lock().unwrap().len())
             })
             .sum()
@@ -314,7 +261,7 @@ impl Registry {
         let mut out = Vec::new();
         for p in self.shards.iter() {
             let s = p.shard.0.lock().unwrap();
-            out.extend(s.live().filter_map(info));
+            out.extend(s.slots.iter().filter_map(|(_, t)| info(t)));
         }
         out.sort_by_key(|t| t.id);
         out
@@ -325,7 +272,7 @@ impl Registry {
     pub(crate) fn find(&self, id: Id) -> Option<TaskInfo> {
         self.shards.iter().find_map(|p| {
             let s = p.shard.0.lock().unwrap();
-            let found = s.live().find(|t| t.header().id == id);
+            let found = s.slots.iter().map(|(_, t)| t).find(|t| t.header().id == id);
             found.and_then(info)
         })
     }
