@@ -89,7 +89,7 @@ where
 {
     let inner = context::current_or_panic(format_args!("`runtime::spawn` called"));
     let handle = Handle { inner };
-    task::spawn_maybe_boxed!(future, handle.spawn_named(future, None, Location::caller()))
+    task::spawn_maybe_boxed!(future: F, handle.spawn_named(future, None, Location::caller()))
 }
 
 /// Runs a blocking or CPU-heavy closure on the current runtime's blocking

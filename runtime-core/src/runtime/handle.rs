@@ -40,7 +40,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_maybe_boxed!(future, self.spawn_named(future, None, Location::caller()))
+        crate::task::spawn_maybe_boxed!(future: F, self.spawn_named(future, None, Location::caller()))
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see

@@ -116,7 +116,7 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         crate::task::spawn_maybe_boxed!(
-            future,
+            future: F,
             self.handle
                 .spawn_named(future, None, std::panic::Location::caller())
         )

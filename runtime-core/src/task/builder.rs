@@ -48,7 +48,7 @@ impl<'a> Builder<'a> {
         let handle = Handle::try_current().map_err(io::Error::other)?;
         let name = self.name.map(Into::into);
         Ok(super::spawn_maybe_boxed!(
-            future,
+            future: F,
             handle.spawn_named(future, name, Location::caller())
         ))
     }
@@ -61,7 +61,7 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let name = self.name.map(Into::into);
-        super::spawn_maybe_boxed!(future, handle.spawn_named(future, name, Location::caller()))
+        super::spawn_maybe_boxed!(future: F, handle.spawn_named(future, name, Location::caller()))
     }
 }
 

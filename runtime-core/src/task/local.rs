@@ -188,7 +188,7 @@ where
         );
     };
     let at = Location::caller();
-    spawn_maybe_boxed!(future, Shared::spawn(&shared, future, at))
+    spawn_maybe_boxed!(local future: F, Shared::spawn(&shared, future, at))
 }
 
 impl LocalSet {
@@ -240,7 +240,7 @@ impl LocalSet {
         F::Output: 'static,
     {
         let at = Location::caller();
-        spawn_maybe_boxed!(future, Shared::spawn(&self.shared, future, at))
+        spawn_maybe_boxed!(local future: F, Shared::spawn(&self.shared, future, at))
     }
 
     /// Runs `future` to completion on `rt` with this set running beside it:

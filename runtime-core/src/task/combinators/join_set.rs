@@ -301,7 +301,7 @@ impl<T: Send + 'static> JoinSet<T> {
         let rt = crate::context::current_or_panic(format_args!("`JoinSet::spawn` called"));
         let rt = crate::Handle { inner: rt };
         let handle = super::super::spawn_maybe_boxed!(
-            future,
+            future: F,
             rt.spawn_named(future, None, std::panic::Location::caller())
         );
         self.insert(handle)
@@ -316,7 +316,8 @@ impl<T: Send + 'static> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
     {
         let at = std::panic::Location::caller();
-        let task = super::super::spawn_maybe_boxed!(future, handle.spawn_named(future, None, at));
+        let task =
+            super::super::spawn_maybe_boxed!(future: F, handle.spawn_named(future, None, at));
         self.insert(task)
     }
 

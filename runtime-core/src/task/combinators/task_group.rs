@@ -195,7 +195,7 @@ impl<T: Send + 'static> TaskGroup<T> {
         let rt = crate::context::current_or_panic(format_args!("`TaskGroup::spawn` called"));
         let rt = crate::Handle { inner: rt };
         let handle = super::super::spawn_maybe_boxed!(
-            future,
+            future: F,
             rt.spawn_named(future, None, std::panic::Location::caller())
         );
         self.push(handle)
