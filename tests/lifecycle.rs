@@ -172,29 +172,13 @@ fn cycle(i: usize, drops: &DropCounter) -> usize {
     tracked
 }
 
-/// A `tracing` subscriber that wants no event. Each cycle drops a runtime
-/// with tasks pending on purpose; without a subscriber the runtime would
-/// print that report to stderr, into the test harness's output capture,
-/// whose growing buffer this test would count as leaked memory.
-struct NoEvents;
-
-impl tracing::Subscriber for NoEvents {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        false
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[test]
 fn create_and_drop_in_a_loop_leaks_no_thread_and_no_allocation() {
-    tracing::subscriber::set_global_default(NoEvents).unwrap();
+    // A subscriber that wants no event. Each cycle drops a runtime with
+    // tasks pending on purpose; without a subscriber the runtime would print
+    // that report to stderr, into the test harness's output capture, whose
+    // growing buffer this test would count as leaked memory.
+    tracing::subscriber::set_global_default(common::Silent(false)).unwrap();
     let n = cycles();
     let drops = DropCounter::default();
     let before_any_runtime = threads();

@@ -5,6 +5,9 @@
 //! only `child` with `RUNTIME_REPORTS_CHILD` naming the scenario), because
 //! a `tracing` subscriber, once installed in a process, stays; the parent
 //! reads the child's stderr.
+
+mod common;
+
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -46,7 +49,7 @@ fn child() {
         "dropped_during_a_slow_poll" => dropped_during_a_slow_poll(),
         "lost_panic" => lost_panic(),
         "with_a_subscriber" => {
-            tracing::subscriber::set_global_default(Quiet).unwrap();
+            tracing::subscriber::set_global_default(common::Silent(true)).unwrap();
             task_generator();
             slow_poll_then_exit();
             lost_panic();
@@ -196,21 +199,4 @@ fn an_unretrieved_panic_is_reported_on_stderr() {
 fn with_a_subscriber_installed_nothing_is_printed() {
     let stderr = stderr_of("with_a_subscriber");
     assert_eq!(report_lines(&stderr), Vec::<&str>::new(), "{stderr}");
-}
-
-/// A subscriber that takes every event and shows none.
-struct Quiet;
-
-impl tracing::Subscriber for Quiet {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
 }

@@ -141,3 +141,22 @@ pub fn raise_fd_limit() -> u64 {
     }
     lim.rlim_cur
 }
+
+/// A `tracing` subscriber that shows nothing: `Silent(true)` takes every
+/// event, `Silent(false)` wants none. Either way one is installed, so the
+/// runtime's reports go to it and not to stderr.
+pub struct Silent(pub bool);
+
+impl tracing::Subscriber for Silent {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        self.0
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
