@@ -117,6 +117,66 @@ pub(crate) fn poll_write_vectored<E: Sock>(
     io.poll_io_stream(cx, Direction::Write, len, |s| send_vectored(s, bufs))
 }
 
+/// `send`/`recv` to and from the connected peer (`poll_` and `try_`
+/// variants too) for a datagram socket whose `self.io` is a `PollEvented`
+/// around a std socket with `send`/`recv`: expanded inside its `impl`.
+macro_rules! connected_datagram_methods {
+    () => {
+        /// Sends `buf` to the connected peer as one datagram; returns how
+        /// many bytes were sent.
+        pub async fn send(&self, buf: &[u8]) -> std::io::Result<usize> {
+            self.io
+                .async_io($crate::io::Interest::WRITABLE, |s| s.send(buf))
+                .await
+        }
+
+        /// Polls for [`send`](Self::send). Only the last task to poll is woken.
+        pub fn poll_send(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.io
+                .poll_io(cx, $crate::io::Direction::Write, |s| s.send(buf))
+        }
+
+        /// [`send`](Self::send) without waiting: `WouldBlock` if the socket
+        /// is not writable now.
+        pub fn try_send(&self, buf: &[u8]) -> std::io::Result<usize> {
+            self.io
+                .try_io($crate::io::Interest::WRITABLE, |s| s.send(buf))
+        }
+
+        /// Receives one datagram from the connected peer into `buf` (the
+        /// excess of a longer datagram is discarded); returns its length.
+        pub async fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.io
+                .async_io($crate::io::Interest::READABLE, |s| s.recv(buf))
+                .await
+        }
+
+        /// Polls for [`recv`](Self::recv), into `buf`'s unfilled part. Only
+        /// the last task to poll is woken.
+        pub fn poll_recv(
+            &self,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut $crate::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            self.io.poll_io(cx, $crate::io::Direction::Read, |s| {
+                $crate::net::ops::recv_buf(s, buf).map(drop)
+            })
+        }
+
+        /// [`recv`](Self::recv) without waiting: `WouldBlock` if no datagram
+        /// is there.
+        pub fn try_recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.io
+                .try_io($crate::io::Interest::READABLE, |s| s.recv(buf))
+        }
+    };
+}
+pub(crate) use connected_datagram_methods;
+
 /// `readable()`, `writable()`, `ready()`, `try_io()` and `async_io()` for a
 /// type whose `self.io` is a `PollEvented`: expanded inside its `impl`.
 macro_rules! readiness_methods {

@@ -91,41 +91,7 @@ impl UdpSocket {
 
     ops::readiness_methods!();
 
-    /// Sends `buf` to the connected peer as one datagram; returns how many
-    /// bytes were sent.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.async_io(Interest::WRITABLE, |s| s.send(buf)).await
-    }
-
-    /// Polls for [`send`](Self::send). Only the last task to poll is woken.
-    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |s| s.send(buf))
-    }
-
-    /// [`send`](Self::send) without waiting: `WouldBlock` if the socket is
-    /// not writable now.
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| s.send(buf))
-    }
-
-    /// Receives one datagram from the connected peer into `buf` (the excess
-    /// of a longer datagram is discarded); returns its length.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.async_io(Interest::READABLE, |s| s.recv(buf)).await
-    }
-
-    /// Polls for [`recv`](Self::recv), into `buf`'s unfilled part. Only
-    /// the last task to poll is woken.
-    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .poll_io(cx, Direction::Read, |s| ops::recv_buf(s, buf).map(drop))
-    }
-
-    /// [`recv`](Self::recv) without waiting: `WouldBlock` if no datagram is
-    /// there.
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| s.recv(buf))
-    }
+    ops::connected_datagram_methods!();
 
     /// Sends `buf` as one datagram to `target` (its first address, if it
     /// is a name).

@@ -1,7 +1,7 @@
 //! [`UnixDatagram`]: Unix-domain datagrams on the runtime's reactor.
 
 use super::SocketAddr;
-use crate::io::{Direction, Interest, PollEvented, ReadBuf};
+use crate::io::{Direction, Interest, PollEvented};
 use crate::net::ops;
 use std::io;
 use std::os::unix::net;
@@ -91,36 +91,7 @@ impl UnixDatagram {
 
     ops::readiness_methods!();
 
-    /// Sends `buf` to the connected peer as one datagram.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.async_io(Interest::WRITABLE, |s| s.send(buf)).await
-    }
-
-    /// Polls for [`send`](Self::send). Only the last task to poll is woken.
-    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |s| s.send(buf))
-    }
-
-    /// [`send`](Self::send) without waiting.
-    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::WRITABLE, |s| s.send(buf))
-    }
-
-    /// Receives one datagram from the connected peer; returns its length.
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.async_io(Interest::READABLE, |s| s.recv(buf)).await
-    }
-
-    /// Polls for [`recv`](Self::recv), into `buf`'s unfilled part.
-    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .poll_io(cx, Direction::Read, |s| ops::recv_buf(s, buf).map(drop))
-    }
-
-    /// [`recv`](Self::recv) without waiting.
-    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |s| s.recv(buf))
-    }
+    ops::connected_datagram_methods!();
 
     /// Sends `buf` as one datagram to the socket at `target`.
     pub async fn send_to(&self, buf: &[u8], target: impl AsRef<Path>) -> io::Result<usize> {
