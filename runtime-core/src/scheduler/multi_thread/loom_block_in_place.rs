@@ -5,18 +5,7 @@
 
 use super::*;
 use crate::loom::thread;
-use crate::scheduler::Config;
-use crate::task::{self, JoinHandle, Meta};
-
-fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
-    let meta = Meta {
-        name: None,
-        spawned_at: std::panic::Location::caller(),
-    };
-    let shard = shared.registry.shared_shard();
-    let (join, n) = task::spawn(async {}, shared.clone(), &shared.registry, shard, meta);
-    (join, n.unwrap())
-}
+use crate::scheduler::multi_thread::loom_idle::{shared, task};
 
 /// Catches: the core's LIFO task or queued task lost or run twice across the
 /// hand-off; two threads holding worker 0's core at once (the blocked thread
@@ -28,7 +17,7 @@ fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
 #[test]
 fn loom_block_in_place_hands_the_core_to_a_replacement() {
     loom::model(|| {
-        let shared = Shared::new(1, Config::new(runtime_blocking::BlockingPool::new(1))).unwrap();
+        let shared = shared(1);
         let cx = WorkerCx {
             shared: shared.clone(),
             index: 0,

@@ -17,12 +17,13 @@ fn config() -> Config {
     Config::new(runtime_blocking::BlockingPool::new(1))
 }
 
-fn shared(workers: usize) -> Arc<Shared> {
+/// A real `Shared` with `workers` workers (also for `loom_block_in_place`).
+pub(super) fn shared(workers: usize) -> Arc<Shared> {
     Shared::new(workers, config()).unwrap()
 }
 
 /// A real task of `shared`, and the `Notified` to queue.
-fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
+pub(super) fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
     let meta = Meta {
         name: None,
         spawned_at: std::panic::Location::caller(),
