@@ -12,17 +12,10 @@
 
 use criterion::{Criterion, Throughput};
 use runtime::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use runtime_benches::workers;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
-
-fn workers() -> usize {
-    std::env::var("BENCH_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .filter(|&w| w > 0)
-        .unwrap_or(2)
-}
 
 /// What a workload needs of a runtime and its sockets.
 trait Net: Sized + 'static {

@@ -30,21 +30,12 @@
 
 use criterion::{black_box, BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures::channel::oneshot;
+use runtime_benches::workers;
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Worker threads for every runtime: `BENCH_WORKERS`, default 2 (the
-/// machine has 2 cores).
-fn workers() -> usize {
-    std::env::var("BENCH_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .filter(|&w| w > 0)
-        .unwrap_or(2)
-}
 
 const SPAWN_MANY: usize = 10_000;
 const YIELD_TASKS: usize = 100;
