@@ -131,7 +131,10 @@ both_flavors!(
         let pending = rt.spawn(std::future::pending::<()>());
         let abort = pending.abort_handle();
         within(30, move || rt.shutdown_background());
-        assert!(abort.is_finished(), "its tasks were cancelled");
+        // Its tasks are cancelled: by the shutdown itself, or, for one a
+        // worker is polling at that moment (the workers are not waited for),
+        // by that worker as its poll returns.
+        wait_until(|| abort.is_finished());
         drop(release);
     }
 );
