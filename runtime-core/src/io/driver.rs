@@ -110,7 +110,7 @@ impl Driver {
     /// [`Handle::unpark`]), then delivers them: readiness set, tasks woken.
     /// Returns how many resources received an event.
     pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> usize {
-        if let Err(e) = self.poll.poll(timeout) {
+        if let Err(e) = self.poll.poll(&handle.registry, timeout) {
             // epoll_wait fails only on a bad argument or fd: a bug, not load.
             panic!("the I/O driver's poll failed: {e}");
         }

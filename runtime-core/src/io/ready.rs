@@ -85,26 +85,34 @@ impl Ready {
         Ready(self.0 & interest.mask().0)
     }
 
-    /// What a mio event reports.
+    /// What an epoll event's flags report: the meaning mio gives them
+    /// (`sys.rs` reads the events itself; mio registers them).
     #[cfg(not(loom))]
-    pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
+    pub(crate) fn from_epoll(events: u32) -> Ready {
+        let has = |flag: libc::c_int| events & flag as u32 != 0;
         let mut r = 0;
-        if event.is_readable() {
+        if has(libc::EPOLLIN) || has(libc::EPOLLPRI) {
             r |= READABLE;
         }
-        if event.is_writable() {
+        if has(libc::EPOLLOUT) {
             r |= WRITABLE;
         }
-        if event.is_read_closed() {
+        // Both halves closed, or a FIN / shutdown(SHUT_RD) on the read side.
+        if has(libc::EPOLLHUP) || (has(libc::EPOLLIN) && has(libc::EPOLLRDHUP)) {
             r |= READ_CLOSED;
         }
-        if event.is_write_closed() {
+        // Both halves closed; a pipe's read end closed (EPOLLERR, alone or
+        // with EPOLLOUT).
+        if has(libc::EPOLLHUP)
+            || (has(libc::EPOLLOUT) && has(libc::EPOLLERR))
+            || events == libc::EPOLLERR as u32
+        {
             r |= WRITE_CLOSED;
         }
-        if event.is_priority() {
+        if has(libc::EPOLLPRI) {
             r |= PRIORITY;
         }
-        if event.is_error() {
+        if has(libc::EPOLLERR) {
             r |= ERROR;
         }
         Ready(r)
@@ -283,5 +291,33 @@ mod tests {
             format!("{:?}", Interest::READABLE | Interest::WRITABLE),
             "READABLE | WRITABLE"
         );
+    }
+
+    #[test]
+    fn epoll_flags_read_as_mio_reads_them() {
+        let r =
+            |flags: &[libc::c_int]| Ready::from_epoll(flags.iter().fold(0, |a, f| a | *f as u32));
+        use libc::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP};
+        assert_eq!(r(&[EPOLLIN]), Ready::READABLE);
+        assert_eq!(r(&[EPOLLOUT]), Ready::WRITABLE);
+        assert_eq!(r(&[EPOLLPRI]), Ready::READABLE | Ready::PRIORITY);
+        // A FIN: readable and read-closed; EPOLLRDHUP alone is neither.
+        assert_eq!(
+            r(&[EPOLLIN, EPOLLRDHUP]),
+            Ready::READABLE | Ready::READ_CLOSED
+        );
+        assert_eq!(r(&[EPOLLRDHUP]), Ready::EMPTY);
+        // Both halves closed.
+        assert_eq!(
+            r(&[EPOLLIN, EPOLLOUT, EPOLLHUP]),
+            Ready::READABLE | Ready::WRITABLE | Ready::READ_CLOSED | Ready::WRITE_CLOSED
+        );
+        // A pipe whose read end closed: EPOLLERR alone, or with EPOLLOUT.
+        assert_eq!(r(&[EPOLLERR]), Ready::WRITE_CLOSED | Ready::ERROR);
+        assert_eq!(
+            r(&[EPOLLOUT, EPOLLERR]),
+            Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR
+        );
+        assert_eq!(r(&[EPOLLIN, EPOLLERR]), Ready::READABLE | Ready::ERROR);
     }
 }

@@ -10,6 +10,14 @@
 //! Resources register by file descriptor (mio's `SourceFd`), so a resource
 //! can register through a shared reference, at its first use.
 //!
+//! mio makes and registers; the wait is ours. The epoll instance (a
+//! `mio::Poll`) lives in the shared [`Registry`], and the thread parked on
+//! the driver calls `epoll_wait` on its descriptor with its own event buffer,
+//! reading the flags as mio does (`Ready::from_epoll`). mio's own split, a
+//! `Registry::try_clone` beside the `Poll`, costs a `dup` and a `close` per
+//! runtime: a sixth of a current-thread runtime's start-up system calls.
+//! (The crate targets Linux: epoll here, the timerfd below.)
+//!
 //! Timed polls: `epoll_wait` takes its timeout in whole milliseconds, rounded
 //! up, so a thread parked until a timer 0.3 ms away would sleep a full
 //! millisecond or more. On Linux the poller therefore owns a `timerfd`
@@ -30,9 +38,14 @@ mod imp {
     use super::*;
     use mio::unix::SourceFd;
 
+    /// The waiting side: the events buffer and the timer, owned by the
+    /// thread parked on the driver. The epoll instance itself is the
+    /// [`Registry`]'s, so registering needs no second descriptor for it
+    /// (mio's `Registry::try_clone` is a `dup` and a `close` per runtime).
     pub(crate) struct Poll {
-        poll: mio::Poll,
-        events: mio::Events,
+        /// What the last `poll` returned; capacity [`EVENTS`], allocated at
+        /// the first poll.
+        events: Vec<libc::epoll_event>,
         /// Made at the first timed poll (a runtime that never sleeps on a
         /// timer never pays its three system calls); `Err` once that failed.
         timer: Option<Result<TimerFd, ()>>,
@@ -110,7 +123,9 @@ mod imp {
         }
     }
 
-    pub(crate) struct Registry(mio::Registry);
+    /// The epoll instance, shared: registrations go through mio's
+    /// `Registry`, waits are `epoll_wait` on its descriptor ([`Poll::poll`]).
+    pub(crate) struct Registry(mio::Poll);
 
     pub(crate) struct Waker(mio::Waker);
 
@@ -119,50 +134,78 @@ mod imp {
 
     impl Poll {
         pub(crate) fn new() -> io::Result<(Poll, Registry)> {
-            let poll = mio::Poll::new()?;
-            let registry = Registry(poll.registry().try_clone()?);
-            Ok((
-                Poll {
-                    poll,
-                    events: mio::Events::with_capacity(EVENTS),
-                    timer: None,
-                },
-                registry,
-            ))
+            let poll = Poll {
+                events: Vec::new(),
+                timer: None,
+            };
+            Ok((poll, Registry(mio::Poll::new()?)))
         }
 
-        /// Waits for events, at most `timeout` (`None`: until one comes).
-        pub(crate) fn poll(&mut self, mut timeout: Option<Duration>) -> io::Result<()> {
+        /// Waits for events on `registry`'s epoll instance, at most `timeout`
+        /// (`None`: until one comes).
+        pub(crate) fn poll(
+            &mut self,
+            registry: &Registry,
+            mut timeout: Option<Duration>,
+        ) -> io::Result<()> {
             if let Some(t) = timeout.filter(|t| !t.is_zero()) {
-                let registry = self.poll.registry();
                 let timer = self
                     .timer
-                    .get_or_insert_with(|| TimerFd::new(registry).map_err(drop));
+                    .get_or_insert_with(|| TimerFd::new(registry.0.registry()).map_err(drop));
                 if let Ok(timer) = timer {
                     if timer.arm(t).is_ok() {
                         timeout = None;
                     }
                 }
             }
-            let res = match self.poll.poll(&mut self.events, timeout) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {
-                    self.events.clear();
-                    Ok(())
-                }
-                res => res,
+            // Whole milliseconds, rounded up (as mio does): a sub-millisecond
+            // timeout must not become a zero one.
+            let timeout_ms = timeout.map_or(-1, |t| {
+                let ms = t
+                    .checked_add(Duration::from_nanos(999_999))
+                    .unwrap_or(t)
+                    .as_millis();
+                libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+            });
+            self.events.clear();
+            self.events.reserve_exact(EVENTS);
+            // SAFETY: the descriptor is the live epoll instance `registry`
+            // owns; the buffer has room for `capacity` events, and the kernel
+            // writes at most that many.
+            let n = unsafe {
+                libc::epoll_wait(
+                    std::os::fd::AsRawFd::as_raw_fd(&registry.0),
+                    self.events.as_mut_ptr(),
+                    self.events.capacity() as libc::c_int,
+                    timeout_ms,
+                )
             };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                return if e.kind() == io::ErrorKind::Interrupted {
+                    Ok(())
+                } else {
+                    Err(e)
+                };
+            }
+            // SAFETY: `epoll_wait` initialised the first `n` entries, and `n`
+            // is at most the capacity it was given.
+            unsafe { self.events.set_len(n as usize) };
             if let Some(Ok(timer)) = &mut self.timer {
-                if self.events.iter().any(|e| e.token().0 == TIMER_TOKEN) {
+                if self.events.iter().any(|e| e.u64 as usize == TIMER_TOKEN) {
                     timer.armed = None;
                 }
             }
-            res
+            Ok(())
         }
 
         /// The events of the last `poll`, as `(token, readiness)`.
         pub(crate) fn events(&self, mut f: impl FnMut(usize, Ready)) {
-            for e in self.events.iter().filter(|e| e.token().0 != TIMER_TOKEN) {
-                f(e.token().0, Ready::from_mio(e));
+            for e in &self.events {
+                let (token, events) = (e.u64 as usize, e.events);
+                if token != TIMER_TOKEN {
+                    f(token, Ready::from_epoll(events));
+                }
             }
         }
     }
@@ -175,15 +218,16 @@ mod imp {
             interest: Interest,
         ) -> io::Result<()> {
             self.0
+                .registry()
                 .register(&mut SourceFd(&fd), mio::Token(token), interest.to_mio())
         }
 
         pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
-            self.0.deregister(&mut SourceFd(&fd))
+            self.0.registry().deregister(&mut SourceFd(&fd))
         }
 
         pub(crate) fn waker(&self, token: usize) -> io::Result<Waker> {
-            mio::Waker::new(&self.0, mio::Token(token)).map(Waker)
+            mio::Waker::new(self.0.registry(), mio::Token(token)).map(Waker)
         }
     }
 
@@ -238,7 +282,7 @@ mod imp {
             ))
         }
 
-        pub(crate) fn poll(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        pub(crate) fn poll(&mut self, _: &Registry, timeout: Option<Duration>) -> io::Result<()> {
             let mut s = self.shared.state.lock().unwrap();
             s.last_timeout = Some(timeout);
             if timeout.is_none() {
