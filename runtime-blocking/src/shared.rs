@@ -55,7 +55,7 @@
 //! # Shutdown
 //!
 //! `begin_shutdown` sets the word's shutdown bit under the `threads` lock and
-//! wakes every sleeper. From then on a reservation sees the bit and the spawn
+//! wakes every sleeper (if there is one). From then on a reservation sees the bit and the spawn
 //! resolves to a cancellation without pushing; a thread that pops a job sees
 //! the bit in the same read-modify-write and cancels the job instead of
 //! running it; awake threads exit at their next look; sleepers exit when
@@ -367,8 +367,12 @@ impl Shared {
     pub(crate) fn begin_shutdown(&self) {
         let t = lock(&self.threads);
         let old = self.state.shut_down();
+        // Threads in `sleep`'s wait loop (sleepers, and woken ones yet to
+        // take their token); one entering it later sees the bit under the
+        // lock. With none, skip the wake: it is a system call even then.
+        let waiting = t.sleeping + t.tokens > 0;
         drop(t);
-        if !old.is_shutdown() {
+        if !old.is_shutdown() && waiting {
             self.sleepers.notify_all();
         }
         while self.state.load().queued() > 0 {

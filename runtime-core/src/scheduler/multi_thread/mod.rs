@@ -61,8 +61,16 @@ pub(crate) struct Shared {
     /// Worker threads started by the builder that have not exited yet;
     /// shutdown waits on `exited` for it to reach zero. (A `block_in_place`
     /// replacement runs on the blocking pool, whose shutdown waits for it.)
-    alive: Mutex<usize>,
+    alive: Mutex<Alive>,
     exited: Condvar,
+}
+
+struct Alive {
+    workers: usize,
+    /// Threads waiting on `exited`: the last worker to exit wakes them only
+    /// if there are any (a condvar's notify is a system call even without
+    /// waiters, and a runtime's drop usually joins its workers instead).
+    waiters: usize,
 }
 
 /// What the other workers (and remote schedulers) may touch of one worker.
@@ -152,7 +160,10 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             config,
             blocking_in_flight: AtomicUsize::new(0),
-            alive: Mutex::new(num_workers),
+            alive: Mutex::new(Alive {
+                workers: num_workers,
+                waiters: 0,
+            }),
             exited: Condvar::new(),
         });
         Ok(shared)
@@ -278,8 +289,13 @@ impl Shared {
     }
 
     fn worker_exited(&self) {
-        *self.alive.lock().unwrap() -= 1;
-        self.exited.notify_all();
+        let mut alive = self.alive.lock().unwrap();
+        alive.workers -= 1;
+        let wake = alive.workers == 0 && alive.waiters > 0;
+        drop(alive);
+        if wake {
+            self.exited.notify_all();
+        }
     }
 
     /// Waits until every worker has exited, for at most `timeout`. True if
@@ -287,17 +303,20 @@ impl Shared {
     pub(crate) fn wait_workers(&self, timeout: Option<Duration>) -> bool {
         let deadline = timeout.map(|t| std::time::Instant::now() + t);
         let mut alive = self.alive.lock().unwrap();
-        while *alive > 0 {
+        while alive.workers > 0 {
+            alive.waiters += 1;
             alive = match deadline {
                 None => self.exited.wait(alive).unwrap(),
                 Some(d) => {
                     let now = std::time::Instant::now();
                     if now >= d {
+                        alive.waiters -= 1;
                         return false;
                     }
                     self.exited.wait_timeout(alive, d - now).unwrap().0
                 }
             };
+            alive.waiters -= 1;
         }
         true
     }
