@@ -890,14 +890,21 @@ fn print_startup() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(200usize);
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); STARTUPS.len()];
-    for (_, f) in STARTUPS {
+    // BENCH_STARTUPS: only the start-ups whose name contains one of these
+    // comma-separated words (default: all).
+    let only = std::env::var("BENCH_STARTUPS").unwrap_or_default();
+    let startups: Vec<_> = STARTUPS
+        .iter()
+        .filter(|(name, _)| only.is_empty() || only.split(',').any(|w| name.contains(w)))
+        .collect();
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); startups.len()];
+    for (_, f) in &startups {
         f(); // warm up
     }
     // Each round in a new (pseudo-random) order: whoever runs right after a
     // multi-thread runtime's drop meets its exiting threads on the CPUs, and
     // that must not always be the same one.
-    let mut order: Vec<usize> = (0..STARTUPS.len()).collect();
+    let mut order: Vec<usize> = (0..startups.len()).collect();
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     for _ in 0..rounds {
         for k in (1..order.len()).rev() {
@@ -908,7 +915,7 @@ fn print_startup() {
         }
         for &i in &order {
             let start = std::time::Instant::now();
-            (STARTUPS[i].1)();
+            (startups[i].1)();
             times[i].push(start.elapsed());
         }
     }
@@ -916,7 +923,7 @@ fn print_startup() {
         "median of {rounds} interleaved runs, {} workers:",
         workers()
     );
-    for ((name, _), t) in STARTUPS.iter().zip(times) {
+    for ((name, _), t) in startups.iter().zip(times) {
         println!("{name:<34} {:>10.1?}", median(t));
     }
 }
