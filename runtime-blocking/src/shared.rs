@@ -55,11 +55,11 @@
 //! # Shutdown
 //!
 //! `begin_shutdown` sets the word's shutdown bit under the `threads` lock and
-//! wakes every sleeper (if there is one). From then on a reservation sees the bit and the spawn
-//! resolves to a cancellation without pushing; a thread that pops a job sees
-//! the bit in the same read-modify-write and cancels the job instead of
-//! running it; awake threads exit at their next look; sleepers exit when
-//! woken. A job popped before the bit was set is running and finishes. The
+//! wakes every sleeper (if there is one). From then on a reservation sees the
+//! bit and the spawn resolves to a cancellation without pushing; a thread that
+//! pops a job sees the bit in the same read-modify-write and cancels the job
+//! instead of running it; awake threads exit at their next look; sleepers
+//! exit when woken. A job popped before the bit was set is running and finishes. The
 //! shutdown caller then drains: it pops and cancels until `queued` is zero,
 //! which also covers a job whose spawner reserved before the bit but had not
 //! pushed yet (it yields until that push lands; the window is a few

@@ -39,9 +39,8 @@ mod imp {
     use mio::unix::SourceFd;
 
     /// The waiting side: the events buffer and the timer, owned by the
-    /// thread parked on the driver. The epoll instance itself is the
-    /// [`Registry`]'s, so registering needs no second descriptor for it
-    /// (mio's `Registry::try_clone` is a `dup` and a `close` per runtime).
+    /// thread parked on the driver. The epoll instance is the
+    /// [`Registry`]'s (module docs).
     pub(crate) struct Poll {
         /// What the last `poll` returned; capacity [`EVENTS`], allocated at
         /// the first poll.
