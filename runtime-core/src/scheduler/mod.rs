@@ -169,12 +169,10 @@ impl Handle {
     pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self {
             Handle::Multi(_) => block_on_parked(future),
+            // This thread runs its own local tasks (`spawn_local` without a
+            // `LocalSet`) for the whole call; see `task/local.rs`.
             Handle::Current(s) => {
-                // This thread runs its own local tasks (`spawn_local` without
-                // a `LocalSet`) for the whole call; see `task/local.rs`.
-                let local = crate::task::LocalSet::new();
-                let _enter = local.enter();
-                current_thread::Shared::block_on(s, local.run_until(future))
+                crate::task::local::run_implicit(future, |f| current_thread::Shared::block_on(s, f))
             }
         }
     }

@@ -65,6 +65,14 @@
 //! tasks when the first returns — but the first one's local tasks never move:
 //! they are cancelled when its `block_on` returns, on its thread, like any
 //! dropped `LocalSet`'s.
+//!
+//! That set is made at the first `spawn_local` of the call, not before
+//! ([`run_implicit`]): most `block_on`s spawn nothing local, and making and
+//! dropping a set (its queue and registry) was half the cost of a
+//! `block_on` of a ready future. Until then the thread-local says only
+//! "implicit" ([`Entered::Implicit`]); the set, once made, lives in a second
+//! thread-local, [`IMPLICIT`], until the `block_on` returns. `block_on`
+//! calls do not nest on one thread, so there is at most one.
 
 use super::{spawn_maybe_boxed, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
 use crate::loom::{thread_local, Arc, Mutex};
@@ -133,11 +141,49 @@ struct Queue {
     closed: bool,
 }
 
+/// A current-thread `block_on`'s implicit set, and what it needs to make it.
+#[derive(Default)]
+struct Implicit {
+    /// Made by the first `spawn_local`.
+    set: Option<LocalSet>,
+    /// The `block_on` future's waker, from its first poll: a set made later
+    /// (by a task the runtime polls, not by the future) wakes it with this.
+    waker: Option<std::task::Waker>,
+}
+
+impl Implicit {
+    /// The set, made now if this is the first `spawn_local`.
+    fn set(&mut self) -> Arc<Shared> {
+        let waker = &self.waker;
+        let set = self.set.get_or_insert_with(|| {
+            let set = LocalSet::new();
+            if let Some(w) = waker {
+                set.shared.waker.register(w);
+            }
+            set
+        });
+        set.shared.clone()
+    }
+}
+
+/// What [`spawn_local`] spawns into on this thread.
+#[derive(Clone)]
+enum Entered {
+    /// An explicit set, entered.
+    Set(Arc<Shared>),
+    /// A current-thread `block_on`'s own set: [`IMPLICIT`], made on demand.
+    Implicit,
+}
+
 thread_local! {
     #[allow(clippy::missing_const_for_thread_local)]
     /// The set `spawn_local` spawns into on this thread (the innermost one
     /// entered), if any.
-    static CURRENT: RefCell<Option<Arc<Shared>>> = RefCell::new(None);
+    static CURRENT: RefCell<Option<Entered>> = RefCell::new(None);
+    #[allow(clippy::missing_const_for_thread_local)]
+    /// The current-thread `block_on` running on this thread: its implicit
+    /// set ([`run_implicit`]).
+    static IMPLICIT: RefCell<Implicit> = RefCell::new(Implicit::default());
     #[allow(clippy::missing_const_for_thread_local)]
     /// Its address tells this thread from others, cheaper than a `ThreadId`.
     static MARK: u8 = 0;
@@ -178,7 +224,13 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let Some(shared) = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten() else {
+    let entered = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten();
+    let shared = match entered {
+        Some(Entered::Set(shared)) => Some(shared),
+        Some(Entered::Implicit) => IMPLICIT.try_with(|i| i.borrow_mut().set()).ok(),
+        None => None,
+    };
+    let Some(shared) = shared else {
         panic!(
             "`spawn_local` called where no `LocalSet` runs: local tasks need a thread that \
              runs them. Call it inside `LocalSet::run_until`, `LocalSet::block_on` or an \
@@ -214,11 +266,7 @@ impl LocalSet {
     /// until the guard drops (guards nest). Its tasks still run only while
     /// the set is run or awaited.
     pub fn enter(&self) -> LocalEnterGuard {
-        let prev = CURRENT.with(|c| c.replace(Some(self.shared.clone())));
-        LocalEnterGuard {
-            prev,
-            _not_send: PhantomData,
-        }
+        enter(Entered::Set(self.shared.clone()))
     }
 
     /// Spawns a `!Send` future into this set, whether or not it is running
@@ -278,8 +326,76 @@ impl LocalSet {
     /// queued (the caller should wake itself). The caller has entered the
     /// set.
     fn poll_tick(&self, cx: &Context<'_>) -> bool {
-        self.shared.waker.register(cx.waker());
-        self.shared.tick()
+        self.shared.poll_tick(cx)
+    }
+}
+
+fn enter(entered: Entered) -> LocalEnterGuard {
+    let prev = CURRENT.with(|c| c.replace(Some(entered)));
+    LocalEnterGuard {
+        prev,
+        _not_send: PhantomData,
+    }
+}
+
+/// Polls `future` to completion with `block_on` (the current-thread
+/// flavor's), with an implicit set of its own running beside it: made at
+/// the first `spawn_local`, dropped (its tasks cancelled) when this returns
+/// or unwinds (module docs).
+pub(crate) fn run_implicit<F: Future, R>(
+    future: F,
+    block_on: impl FnOnce(RunImplicit<F>) -> R,
+) -> R {
+    /// Leaves the implicit set: drops it if one was made, then (the guard)
+    /// restores the thread's previous entry.
+    struct Leave {
+        _guard: LocalEnterGuard,
+    }
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            // Taken out first: the set's drop enters the set itself, so a
+            // destructor calling `spawn_local` meets it (and gets a cancelled
+            // task), never a new implicit set.
+            let left = IMPLICIT.try_with(|i| std::mem::take(&mut *i.borrow_mut()));
+            drop(left);
+        }
+    }
+    let _leave = Leave {
+        _guard: enter(Entered::Implicit),
+    };
+    block_on(RunImplicit { future })
+}
+
+/// The future [`run_implicit`] blocks on: its future, then a tick of the
+/// implicit set if there is one.
+pub(crate) struct RunImplicit<F> {
+    future: F,
+}
+
+impl<F: Future> Future for RunImplicit<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `future` is structurally pinned: never moved out of `self`,
+        // which is pinned.
+        let future = unsafe { self.map_unchecked_mut(|this| &mut this.future) };
+        if let Poll::Ready(out) = future.poll(cx) {
+            return Poll::Ready(out);
+        }
+        let set = IMPLICIT
+            .try_with(|i| {
+                let mut i = i.borrow_mut();
+                if i.waker.is_none() {
+                    i.waker = Some(cx.waker().clone());
+                }
+                i.set.as_ref().map(|set| set.shared.clone())
+            })
+            .ok()
+            .flatten();
+        if set.is_some_and(|set| set.poll_tick(cx)) {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
     }
 }
 
@@ -348,7 +464,7 @@ impl fmt::Debug for LocalSet {
 
 /// Returned by [`LocalSet::enter`]; restores the previous set when dropped.
 pub struct LocalEnterGuard {
-    prev: Option<Arc<Shared>>,
+    prev: Option<Entered>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -439,6 +555,13 @@ impl Shared {
         if wake {
             self.waker.wake();
         }
+    }
+
+    /// Registers `cx`'s waker and runs a tick; true if tasks are still
+    /// queued (the caller should wake itself).
+    fn poll_tick(&self, cx: &Context<'_>) -> bool {
+        self.waker.register(cx.waker());
+        self.tick()
     }
 
     /// Runs up to [`MAX_TASKS_PER_TICK`] queued tasks. True if some are still

@@ -39,7 +39,7 @@ mod current;
 mod error;
 mod info;
 mod join;
-mod local;
+pub(crate) mod local;
 mod raw;
 mod registry;
 pub(crate) mod state;
