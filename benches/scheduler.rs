@@ -27,6 +27,9 @@
 //! `BENCH_ROUNDS` sets the number of interleaved rounds (default 5).
 //! `BENCH_METRICS=observability` instead times this runtime with slow-poll
 //! reports on and off, alternating (the cost of seeing inside, DESIGN §5).
+//! `BENCH_METRICS=startup` times creating, `block_on`-ing and dropping each
+//! runtime (`BENCH_STARTUPS` picks some by name), then `block_on` of a ready
+//! future on a built one.
 
 use criterion::{black_box, BenchmarkId, Criterion, SamplingMode, Throughput};
 use futures::channel::oneshot;
@@ -925,6 +928,52 @@ fn print_startup() {
     );
     for ((name, _), t) in startups.iter().zip(times) {
         println!("{name:<34} {:>10.1?}", median(t));
+    }
+    print_block_on_ready();
+}
+
+/// Part of `BENCH_METRICS=startup`: `block_on` of a ready future on a
+/// runtime already built (what a sync API wrapping `block_on` pays per
+/// call), 100 000 calls per batch, batches alternating, median of 5.
+fn print_block_on_ready() {
+    const CALLS: u32 = 100_000;
+    let ours_ct = runtime::Builder::new_current_thread().build().unwrap();
+    let tokio_ct = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let ours_mt = Ours::build();
+    let tokio_mt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers())
+        .enable_all()
+        .build()
+        .unwrap();
+    let runs: [(&str, &dyn Fn()); 4] = [
+        ("block_on_ready/current_thread/runtime", &|| {
+            ours_ct.block_on(async {})
+        }),
+        ("block_on_ready/current_thread/tokio", &|| {
+            tokio_ct.block_on(async {})
+        }),
+        ("block_on_ready/multi_thread/runtime", &|| {
+            ours_mt.block_on(async {})
+        }),
+        ("block_on_ready/multi_thread/tokio", &|| {
+            tokio_mt.block_on(async {})
+        }),
+    ];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); runs.len()];
+    for _ in 0..5 {
+        for ((_, f), t) in runs.iter().zip(&mut times) {
+            let start = std::time::Instant::now();
+            for _ in 0..CALLS {
+                f();
+            }
+            t.push(start.elapsed() / CALLS);
+        }
+    }
+    for ((name, _), t) in runs.iter().zip(times) {
+        println!("{name:<38} {:>6.0?}", median(t));
     }
 }
 
