@@ -4,7 +4,8 @@
 //!
 //! Each test is one path through the cell and its references: join, detach,
 //! abort, panic, a wake from a foreign thread, a waker that outlives its
-//! runtime, a task aborting itself, tasks awaiting each other.
+//! runtime, a task aborting itself, tasks awaiting each other, local tasks
+//! in `block_on`'s implicit set (made at its first `spawn_local`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -187,4 +188,48 @@ fn join_handle_polled_then_dropped_by_its_own_task() {
         runtime::task::yield_now().await;
         runtime::task::yield_now().await;
     });
+}
+
+/// `block_on`'s implicit `LocalSet`: made by a runtime task's `spawn_local`
+/// (woken through the waker saved at the future's first pending poll), a
+/// `!Send` future run to completion, and a local task left pending,
+/// cancelled when `block_on` returns.
+#[test]
+fn local_tasks_in_the_implicit_set() {
+    use std::rc::Rc;
+    let rt = rt();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    struct CountDrop(Arc<AtomicUsize>);
+    impl Drop for CountDrop {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let d = dropped.clone();
+    let n = rt.block_on(async move {
+        runtime::task::yield_now().await;
+        let from_task = runtime::spawn(async {
+            let h = runtime::task::spawn_local(async {
+                let rc = Rc::new(3); // !Send, held across an await
+                runtime::task::yield_now().await;
+                *rc
+            });
+            h.await.unwrap()
+        });
+        // The runtime task's `spawn_local` comes first: it makes the set.
+        let n = from_task.await.unwrap();
+        let guard = CountDrop(d);
+        runtime::task::spawn_local(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        runtime::task::yield_now().await;
+        n
+    });
+    assert_eq!(n, 3);
+    assert_eq!(
+        dropped.load(SeqCst),
+        1,
+        "the pending local task was cancelled"
+    );
 }
