@@ -7,6 +7,8 @@
 //! runtime, a task aborting itself, tasks awaiting each other, local tasks
 //! in `block_on`'s implicit set (made at its first `spawn_local`).
 
+mod common;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -198,14 +200,8 @@ fn join_handle_polled_then_dropped_by_its_own_task() {
 fn local_tasks_in_the_implicit_set() {
     use std::rc::Rc;
     let rt = rt();
-    let dropped = Arc::new(AtomicUsize::new(0));
-    struct CountDrop(Arc<AtomicUsize>);
-    impl Drop for CountDrop {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-    let d = dropped.clone();
+    let dropped = common::DropCounter::default();
+    let guard = dropped.track();
     let n = rt.block_on(async move {
         runtime::task::yield_now().await;
         let from_task = runtime::spawn(async {
@@ -218,7 +214,6 @@ fn local_tasks_in_the_implicit_set() {
         });
         // The runtime task's `spawn_local` comes first: it makes the set.
         let n = from_task.await.unwrap();
-        let guard = CountDrop(d);
         runtime::task::spawn_local(async move {
             let _guard = guard;
             std::future::pending::<()>().await;
@@ -227,9 +222,5 @@ fn local_tasks_in_the_implicit_set() {
         n
     });
     assert_eq!(n, 3);
-    assert_eq!(
-        dropped.load(SeqCst),
-        1,
-        "the pending local task was cancelled"
-    );
+    assert_eq!(dropped.get(), 1, "the pending local task was cancelled");
 }
