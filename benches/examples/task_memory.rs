@@ -26,7 +26,6 @@ fn main() {
         .unwrap_or(1_000_000);
     // Spawned from inside the runtime (a worker's queue), then given time for
     // every task to be polled once: each is then a pending, registered task.
-    let before;
     match which.as_str() {
         "runtime" => {
             // Spawning a million tasks is one poll of well over 100 ms: no
@@ -38,17 +37,14 @@ fn main() {
                 .build()
                 .unwrap();
             rt.block_on(runtime::task::yield_now());
-            before = rss();
+            let before = rss();
             rt.block_on(rt.spawn(async move {
                 for _ in 0..n {
                     drop(runtime::spawn(pending::<()>()));
                 }
             }))
             .unwrap();
-            std::thread::sleep(Duration::from_millis(500));
-            report(&which, n, before);
-            // Exit without dropping: cancelling a million tasks is not measured.
-            std::process::exit(0);
+            report_and_exit(&which, n, before);
         }
         "tokio" => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -57,16 +53,14 @@ fn main() {
                 .build()
                 .unwrap();
             rt.block_on(tokio::task::yield_now());
-            before = rss();
+            let before = rss();
             rt.block_on(rt.spawn(async move {
                 for _ in 0..n {
                     drop(tokio::spawn(pending::<()>()));
                 }
             }))
             .unwrap();
-            std::thread::sleep(Duration::from_millis(500));
-            report(&which, n, before);
-            std::process::exit(0);
+            report_and_exit(&which, n, before);
         }
         "smol" => {
             let ex: &'static async_executor::Executor = Box::leak(Box::default());
@@ -74,26 +68,28 @@ fn main() {
                 std::thread::spawn(move || futures_lite::future::block_on(ex.run(pending::<()>())));
             }
             std::thread::sleep(Duration::from_millis(50));
-            before = rss();
+            let before = rss();
             let spawner = ex.spawn(async move {
                 for _ in 0..n {
                     ex.spawn(pending::<()>()).detach();
                 }
             });
             futures_lite::future::block_on(spawner);
-            std::thread::sleep(Duration::from_millis(500));
-            report(&which, n, before);
-            std::process::exit(0);
+            report_and_exit(&which, n, before);
         }
         other => panic!("unknown runtime {other:?}: runtime, tokio or smol"),
     }
 }
 
-fn report(which: &str, n: usize, before: usize) {
+/// Gives every task time to be polled once, prints the growth, and exits
+/// with the runtime still alive: cancelling a million tasks is not measured.
+fn report_and_exit(which: &str, n: usize, before: usize) -> ! {
+    std::thread::sleep(Duration::from_millis(500));
     let grew = rss().saturating_sub(before);
     println!(
         "{which:<8} {n} pending tasks: RSS +{:.1} MiB = {:.0} bytes per task",
         grew as f64 / (1 << 20) as f64,
         grew as f64 / n as f64
     );
+    std::process::exit(0);
 }
