@@ -321,13 +321,6 @@ impl LocalSet {
     pub async fn run_until<F: Future>(&self, future: F) -> F::Output {
         RunUntil { set: self, future }.await
     }
-
-    /// Registers `cx`'s waker and runs a tick; true if tasks are still
-    /// queued (the caller should wake itself). The caller has entered the
-    /// set.
-    fn poll_tick(&self, cx: &Context<'_>) -> bool {
-        self.shared.poll_tick(cx)
-    }
 }
 
 fn enter(entered: Entered) -> LocalEnterGuard {
@@ -425,7 +418,7 @@ impl Future for LocalSet {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let _enter = self.enter();
-        if self.poll_tick(cx) {
+        if self.shared.poll_tick(cx) {
             cx.waker().wake_by_ref();
             Poll::Pending
         } else if self.shared.registry.len() == 0 {
@@ -505,7 +498,7 @@ impl<F: Future> Future for RunUntil<'_, F> {
         if let Poll::Ready(out) = future.poll(cx) {
             return Poll::Ready(out);
         }
-        if set.poll_tick(cx) {
+        if set.shared.poll_tick(cx) {
             cx.waker().wake_by_ref();
         }
         Poll::Pending
@@ -558,7 +551,9 @@ impl Shared {
     }
 
     /// Registers `cx`'s waker and runs a tick; true if tasks are still
-    /// queued (the caller should wake itself).
+    /// queued (the caller should wake itself). The caller has entered the
+    /// set (or, for `block_on`'s implicit set, [`Entered::Implicit`]), so
+    /// `spawn_local` in its tasks spawns here.
     fn poll_tick(&self, cx: &Context<'_>) -> bool {
         self.waker.register(cx.waker());
         self.tick()
