@@ -352,3 +352,105 @@ fn a_runtime_without_pending_tasks_reports_nothing_at_drop() {
     drop(rt);
     assert_eq!(events_mentioning("pending task").len(), before);
 }
+
+/// A one-worker runtime whose worker is stuck in a poll until the returned
+/// sender sends (or drops), so tasks spawned from outside wait unadopted on
+/// the registry's arrival list (`task/registry.rs`).
+fn with_its_only_worker_stuck() -> (runtime::Runtime, std::sync::mpsc::Sender<()>) {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    rt.spawn(async move {
+        started_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+    });
+    started_rx.recv().unwrap();
+    (rt, release_tx)
+}
+
+/// Spawns `n` pending tasks named `{tag}-{i}` from this (non-worker)
+/// thread, each holding a `Tracked` of `drops`.
+fn spawn_named_pending_from_outside(
+    rt: &runtime::Runtime,
+    tag: &str,
+    n: usize,
+    drops: &DropCounter,
+) -> Vec<task::Id> {
+    let _in = rt.handle().enter();
+    (0..n)
+        .map(|i| {
+            let t = drops.track();
+            task::Builder::new()
+                .name(&format!("{tag}-{i}"))
+                .spawn(async move {
+                    let _t = t;
+                    std::future::pending::<()>().await
+                })
+                .unwrap()
+                .id()
+        })
+        .collect()
+}
+
+#[test]
+fn tasks_spawned_from_outside_are_listed_and_counted_before_a_worker_takes_them() {
+    within(60, || {
+        let (rt, release) = with_its_only_worker_stuck();
+        let drops = DropCounter::default();
+        let ids = spawn_named_pending_from_outside(&rt, "arriving", 3, &drops);
+        let ours = |tasks: Vec<task::TaskInfo>| -> Vec<task::TaskInfo> {
+            tasks
+                .into_iter()
+                .filter(|t| ids.contains(&t.id()))
+                .collect()
+        };
+        // The stuck task and the three nobody has run yet.
+        assert_eq!(rt.handle().metrics().num_alive_tasks(), 4);
+        let listed = ours(rt.handle().tasks());
+        assert_eq!(listed.len(), 3, "{listed:?}");
+        for (i, t) in listed.iter().enumerate() {
+            assert_eq!(t.name(), Some(format!("arriving-{i}").as_str()));
+            assert_eq!(t.state(), TaskState::Scheduled, "{t}");
+            assert_eq!(t.polls(), 0);
+        }
+        let dump = rt.handle().dump().to_string();
+        assert!(dump.starts_with("4 live tasks:\n"), "{dump}");
+        assert!(dump.contains("\"arriving-2\" scheduled"), "{dump}");
+        // Once the worker is free it runs them; they stay listed, idle.
+        release.send(()).unwrap();
+        wait_until(|| rt.handle().metrics().num_alive_tasks() == 3);
+        wait_until(|| ours(rt.handle().tasks()).iter().all(|t| t.polls() == 1));
+        assert!(ours(rt.handle().tasks())
+            .iter()
+            .all(|t| t.state() == TaskState::Idle));
+        assert_eq!(drops.get(), 0);
+        drop(rt);
+        assert_eq!(drops.get(), 3, "each future dropped once, at shutdown");
+    });
+}
+
+#[test]
+fn a_shutdown_cancels_and_reports_tasks_no_worker_has_taken_yet() {
+    events();
+    within(60, || {
+        let (rt, release) = with_its_only_worker_stuck();
+        let drops = DropCounter::default();
+        spawn_named_pending_from_outside(&rt, "never-started", 3, &drops);
+        // Does not wait for the stuck worker; cancels everything else now.
+        rt.shutdown_background();
+        assert_eq!(drops.get(), 3, "each future dropped once, at shutdown");
+        let reports = events_mentioning("never-started-");
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        // The three, and the stuck one (still running: not cancelled yet).
+        assert!(
+            reports[0]
+                .fields
+                .contains("runtime shut down with 4 pending tasks"),
+            "{reports:?}"
+        );
+        drop(release);
+    });
+}

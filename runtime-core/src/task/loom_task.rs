@@ -451,3 +451,79 @@ fn loom_registry_hand_back_vs_bind_vs_snapshot() {
         assert_eq!(Arc::strong_count(&s), 1, "a task cell leaked");
     });
 }
+
+/// Catches, in the registry's arrival lists (`registry.rs`): a task spawned
+/// off the workers that completes while a worker adopts it being counted
+/// alive after its joiner saw it finish, bound to a slot although complete
+/// (its cell would leak), or its registry reference dropped twice.
+#[test]
+fn loom_registry_arrival_completes_vs_adopt() {
+    loom::model(|| {
+        let s = sched_with(1);
+        let mut a = spawn_on(&s, async {});
+        let a_task = s.queue.lock().unwrap().pop_front().unwrap();
+        let runner = thread::spawn(move || a_task.run());
+        let s2 = s.clone();
+        let adopter = thread::spawn(move || s2.registry.drain(0));
+        runner.join().unwrap();
+        assert_eq!(poll_once(&mut a).map(|r| r.is_ok()), Poll::Ready(true));
+        assert_eq!(s.registry.len(), 0, "alive after its joiner saw it finish");
+        assert!(s.registry.snapshot().is_empty());
+        adopter.join().unwrap();
+        drop(a);
+        // Dropped by the adopter, or handed back and freed by this drain.
+        s.registry.drain(0);
+        assert_eq!(Arc::strong_count(&s), 1, "a task cell leaked");
+    });
+}
+
+/// Catches: a snapshot or count taken while a worker adopts arrivals
+/// missing a live task (off the list, not in the shard yet) or seeing it
+/// twice (on both).
+#[test]
+fn loom_registry_snapshot_vs_adopt() {
+    loom::model(|| {
+        let s = sched_with(1);
+        let b = spawn_on(&s, std::future::pending::<()>());
+        let s2 = s.clone();
+        let adopter = thread::spawn(move || s2.registry.drain(0));
+        let listed: Vec<_> = s.registry.snapshot().into_iter().map(|t| t.id()).collect();
+        assert_eq!(listed, vec![b.id()], "missed or seen twice");
+        assert_eq!(s.registry.len(), 1);
+        adopter.join().unwrap();
+        drop(b);
+        s.registry.close_and_shutdown();
+        run_queued(&s);
+        assert_eq!(Arc::strong_count(&s), 1, "a task cell leaked");
+    });
+}
+
+/// Catches: shutdown racing a worker's adoption losing a task between the
+/// arrival list and the shard (never cancelled: its future leaks) or
+/// cancelling it twice, and a spawn after the close being accepted.
+#[test]
+fn loom_registry_close_vs_adopt() {
+    loom::model(|| {
+        let s = sched_with(1);
+        let p = Probe::new();
+        let mut b = spawn_on(&s, p.future());
+        let s2 = s.clone();
+        let adopter = thread::spawn(move || s2.registry.drain(0));
+        s.registry.close_and_shutdown();
+        adopter.join().unwrap();
+        run_queued(&s);
+        let cancelled = matches!(poll_once(&mut b), Poll::Ready(Err(e)) if e.is_cancelled());
+        assert!(cancelled, "not cancelled by the shutdown");
+        assert_eq!(p.drops.load(SeqCst), 1);
+        assert_eq!(s.registry.len(), 0);
+        let meta = Meta {
+            name: None,
+            spawned_at: std::panic::Location::caller(),
+        };
+        let shard = s.registry.shared_shard();
+        let (late, notified) = spawn(async {}, s.clone(), &s.registry, shard, meta);
+        assert!(notified.is_none(), "spawned after the close");
+        drop((b, late));
+        assert_eq!(Arc::strong_count(&s), 1, "a task cell leaked");
+    });
+}

@@ -62,8 +62,9 @@ pub(crate) struct Header {
     pub(crate) meta: Meta,
     /// Polls so far; written only by the thread holding `RUNNING`.
     pub(crate) polls: AtomicU64,
-    /// Where this task is in the registry (`registry.rs`): written once by
-    /// `bind`, under the shard's lock.
+    /// Where this task is in the registry (`registry.rs`): its slot, or a
+    /// mark (not bound, arriving, gone); the module docs there say who
+    /// writes it when.
     pub(crate) registry_slot: AtomicUsize,
 }
 

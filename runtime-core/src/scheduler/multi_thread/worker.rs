@@ -352,7 +352,8 @@ impl WorkerCx {
             return;
         };
         WorkerMetrics::bump(&metrics.parks);
-        // Free what other workers handed back before sleeping on it.
+        // Free what other workers handed back, and adopt tasks spawned from
+        // outside, before sleeping on them.
         self.shared.registry.drain(self.index);
         self.with_core(|core| metrics.add_busy(core.busy_since));
         WorkerMetrics::bump(&metrics.park_unpark);
