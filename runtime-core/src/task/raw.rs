@@ -561,6 +561,14 @@ where
 
     /// Consumes the `JoinHandle`'s reference (rule 4 of `state.rs`).
     fn drop_join_handle(self) {
+        if self.header().state.join_handle_is_last() {
+            // The common end of a joined task, in no atomic write.
+            self.drop_unclaimed_output();
+            self.drop_join_waker();
+            // SAFETY: ours was the last reference (above), and no reference
+            // into the cell outlives these calls.
+            return unsafe { (self.raw().vtable().dealloc)(self.raw().ptr) };
+        }
         let dropped = self.header().state.transition_to_join_handle_dropped();
         if dropped.drop_output {
             // Complete, and the output (if not read) is ours to drop — and a

@@ -376,6 +376,18 @@ impl State {
         assert!(prev <= isize::MAX as usize, "task reference count overflow");
     }
 
+    /// Called by the `JoinHandle`: true if the task is complete and the
+    /// handle holds its only reference. Then nothing else can reach the
+    /// cell any more (a reference is only ever made from another one), so
+    /// the handle may clean up and free it without writing the word: rule
+    /// 3's completer is done (it held a reference), and the output and the
+    /// join waker field are the handle's. `Acquire`, as the freeing
+    /// `ref_dec`: every access through the other references happens-before.
+    pub(crate) fn join_handle_is_last(&self) -> bool {
+        let s = self.load();
+        s.is_complete() && s.ref_count() == 1
+    }
+
     /// Drops `n` references; true if they were the last.
     #[must_use]
     pub(crate) fn ref_dec(&self, n: usize) -> bool {
