@@ -208,7 +208,7 @@ impl Notified {
 }
 
 /// Allocates a task and binds it to `registry` in `shard` (the spawning
-/// worker's, or one of the registry's shared shards), returning the `Notified` to
+/// worker's, or `Registry::shared_shard`), returning the `Notified` to
 /// queue (none if the registry is closed: the task was cancelled at once).
 pub(crate) fn spawn<F, S>(
     future: F,
