@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::loom::thread;
-use crate::scheduler::multi_thread::loom_idle::{close, shared, task};
+use crate::scheduler::multi_thread::loom_idle::{shared, task};
 
 /// Catches: the core's LIFO task or queued task lost or run twice across the
 /// hand-off; two threads holding worker 0's core at once (the blocked thread
@@ -52,6 +52,6 @@ fn loom_block_in_place_hands_the_core_to_a_replacement() {
         shared.begin_shutdown();
         replacement.join().unwrap();
         assert_eq!(shared.registry.len(), 0);
-        close(&shared);
+        shared.registry.close_and_shutdown();
     });
 }

@@ -25,8 +25,9 @@ pub(super) fn shared(workers: usize) -> Arc<Shared> {
 /// A real task of `shared`, and the `Notified` to queue. Spawned as from
 /// outside the workers, its registry reference waits on the arrival list
 /// (`task/registry.rs`) until a worker adopts it; a model that runs no
-/// worker loop ends with [`close`], as a runtime's shutdown does, or loom
-/// reports the completed task's cell leaked.
+/// worker loop ends by closing the registry (`close_and_shutdown`), as a
+/// runtime's shutdown does, or loom reports the completed task's cell
+/// leaked.
 pub(super) fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
     let meta = Meta {
         name: None,
@@ -35,11 +36,6 @@ pub(super) fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
     let shard = shared.registry.shared_shard();
     let (join, n) = task::spawn(async {}, shared.clone(), &shared.registry, shard, meta);
     (join, n.unwrap())
-}
-
-/// Closes the registry, dropping its references to completed tasks.
-pub(super) fn close(shared: &Shared) {
-    shared.registry.close_and_shutdown();
 }
 
 /// Catches a lost wake-up: work pushed to the injector just as the last
@@ -63,7 +59,7 @@ fn loom_push_vs_last_searcher_parking() {
             .expect("the pushed task is still there")
             .run();
         assert!(join.is_finished());
-        close(&s);
+        s.registry.close_and_shutdown();
     });
 }
 
@@ -95,7 +91,7 @@ fn loom_push_vs_last_searcher_finding_work() {
         pusher.join().unwrap();
         worker0.join().unwrap();
         assert!(join.is_finished());
-        close(&s);
+        s.registry.close_and_shutdown();
     });
 }
 
@@ -128,7 +124,7 @@ fn loom_two_pushes_wake_exactly_one_sleeper() {
             t.run();
         }
         assert!(j1.is_finished() && j2.is_finished());
-        close(&s);
+        s.registry.close_and_shutdown();
     });
 }
 
@@ -170,7 +166,7 @@ fn loom_steal_vs_owner() {
         let stolen = th.join().unwrap();
         assert_eq!(mine + stolen, 3);
         assert!(joins.iter().all(JoinHandle::is_finished));
-        close(&s);
+        s.registry.close_and_shutdown();
     });
 }
 
