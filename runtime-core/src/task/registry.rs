@@ -250,7 +250,7 @@ impl Registry {
             }
             return Ok(());
         }
-        let shard = shard.min(self.shards.len() - 1);
+        // A worker's own shard, or (no workers) `shared_shard()`, 0.
         let mut s = self.shards[shard].shard.0.lock().unwrap();
         if s.closed {
             return Err(task);
