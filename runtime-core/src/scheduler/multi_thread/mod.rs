@@ -304,17 +304,14 @@ impl Shared {
         let deadline = timeout.map(|t| std::time::Instant::now() + t);
         let mut alive = self.alive.lock().unwrap();
         while alive.workers > 0 {
+            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+            if left == Some(Duration::ZERO) {
+                return false;
+            }
             alive.waiters += 1;
-            alive = match deadline {
+            alive = match left {
                 None => self.exited.wait(alive).unwrap(),
-                Some(d) => {
-                    let now = std::time::Instant::now();
-                    if now >= d {
-                        alive.waiters -= 1;
-                        return false;
-                    }
-                    self.exited.wait_timeout(alive, d - now).unwrap().0
-                }
+                Some(t) => self.exited.wait_timeout(alive, t).unwrap().0,
             };
             alive.waiters -= 1;
         }
