@@ -59,12 +59,13 @@
 //! bit and the spawn resolves to a cancellation without pushing; a thread that
 //! pops a job sees the bit in the same read-modify-write and cancels the job
 //! instead of running it; awake threads exit at their next look; sleepers
-//! exit when woken. A job popped before the bit was set is running and finishes. The
-//! shutdown caller then drains: it pops and cancels until `queued` is zero,
-//! which also covers a job whose spawner reserved before the bit but had not
-//! pushed yet (it yields until that push lands; the window is a few
-//! instructions, with nothing that can block or panic in it). So every job is
-//! either run (picked up before the bit) or cancelled, exactly once.
+//! exit when woken. A job popped before the bit was set is running and
+//! finishes. The shutdown caller then drains: it pops and cancels until
+//! `queued` is zero, which also covers a job whose spawner reserved before
+//! the bit but had not pushed yet (it yields until that push lands; the
+//! window is a few instructions, with nothing that can block or panic in
+//! it). So every job is either run (picked up before the bit) or cancelled,
+//! exactly once.
 //!
 //! Waiting for the threads uses `Threads::live`, which drops only at the very
 //! end of a thread (after `on_thread_stop`), on the `exited` condition
