@@ -37,6 +37,13 @@
 //!   came at least once since you last looked", not how often (the OS
 //!   merges pending signals the same way);
 //! * a listener made after a delivery does not see it;
+//! * a delivery that arrives while the *first* listener for its signal is
+//!   being made, in the microseconds between `signal-hook-registry` setting
+//!   the handler with the OS and publishing what it runs, is lost: neither
+//!   a listener nor the default action sees it (tokio, on the same crate,
+//!   has the same window). Once [`unix::signal`] has returned, nothing is
+//!   lost, so a program that tells another process it is ready for a
+//!   signal should say so after its listener is made;
 //! * once a signal has a handler, its default action (for `SIGINT`: ending
 //!   the process) is gone for the process's life, even with no listener
 //!   left — as with tokio's signals.
