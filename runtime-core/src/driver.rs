@@ -1,40 +1,65 @@
-//! The runtime's driver: timers and I/O behind one park call.
+//! The runtime's driver: timers, signals, child processes and I/O behind
+//! one park call.
+//!
+//! # The stack
+//!
+//! The driver is four layers, each calling only the one below, as tokio
+//! composes its drivers:
+//!
+//! 1. [`crate::reactor`], at the bottom: the OS poller and the readiness
+//!    slots of sockets and pipes. [`reactor::Driver::turn`] waits for
+//!    events and delivers them, and says whether the *self-pipe* (a pipe a
+//!    layer above writes to from a signal handler) was readable.
+//! 2. time ([`crate::time::driver`]): the wheel. Its
+//!    [`turn`](TimeDriver::turn) bounds the reactor's wait by the next
+//!    timer and records, for inserts, how long the parked thread sleeps.
+//! 3. signals ([`crate::signal::driver`]): after a turn of the layers below
+//!    that saw the self-pipe readable, dispatches the signals that arrived.
+//! 4. child processes ([`crate::process::driver`]): after a turn of the
+//!    layers below, sweeps the orphan queue if a `SIGCHLD` was dispatched
+//!    since its last sweep.
+//!
+//! This file holds the stack for one runtime: the shared halves (the time
+//! wheel, the reactor's [`Handle`](reactor::Handle)) and the owned half
+//! (the poller), which at most one thread holds at a time.
+//!
+//! # Who turns it
 //!
 //! A thread with nothing to run parks here if no other thread does
 //! ([`Driver::try_lock`]): it sleeps in the OS poller until an I/O event,
 //! the next timer, or [`Driver::unpark`] (a `mio::Waker` write), then
-//! delivers the events and fires the due timers, waking their tasks — on its
-//! own thread, so a worker finds them in its own queue. At most one thread
-//! holds the driver; the multi-thread flavor's other parked workers sleep on
-//! their condition variables (`scheduler/park.rs` decides which, and how an
-//! unpark reaches either). Running threads keep events and timers moving
-//! between parks with [`Driver::maintain`], every 61 ticks.
+//! delivers the events and fires the due timers, waking their tasks — on
+//! its own thread, so a worker finds them in its own queue. The
+//! multi-thread flavor's other parked workers sleep on their condition
+//! variables (`scheduler::park` decides which, and how an unpark reaches
+//! either). Running threads keep events and timers moving between parks
+//! with [`Driver::maintain`], every `global_queue_interval` ticks.
 //!
-//! `time/` and `io/` know nothing of workers or schedulers: the driver is
-//! all they see, and the scheduler sees only this file.
+//! The layers know nothing of workers or schedulers: this file is all they
+//! see, and the scheduler sees only this file.
 
-use crate::io;
 use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::reactor;
 use crate::time::driver::Driver as TimeDriver;
 use std::time::Duration;
 
 pub(crate) struct Driver {
     pub(crate) time: TimeDriver,
-    pub(crate) io: Arc<io::Handle>,
+    pub(crate) io: Arc<reactor::Handle>,
     /// The OS poller: held by the thread parked on the driver, or briefly
     /// by a running thread's [`maintain`](Driver::maintain).
-    poller: Mutex<io::Driver>,
+    poller: Mutex<reactor::Driver>,
 }
 
-/// The right to park on the driver, held by at most one thread.
-pub(crate) struct Parked<'a> {
+/// The right to turn the driver, held by at most one thread.
+pub(crate) struct DriverLock<'a> {
     driver: &'a Driver,
-    poller: MutexGuard<'a, io::Driver>,
+    poller: MutexGuard<'a, reactor::Driver>,
 }
 
 impl Driver {
     pub(crate) fn new(start_paused: bool) -> std::io::Result<Driver> {
-        let (poller, io) = io::Driver::new()?;
+        let (poller, io) = reactor::Driver::new()?;
         Ok(Driver {
             time: TimeDriver::new(start_paused),
             io: Arc::new(io),
@@ -43,9 +68,9 @@ impl Driver {
     }
 
     /// The driver, if no other thread holds it.
-    pub(crate) fn try_lock(&self) -> Option<Parked<'_>> {
+    pub(crate) fn try_lock(&self) -> Option<DriverLock<'_>> {
         let poller = self.poller.try_lock().ok()?;
-        Some(Parked {
+        Some(DriverLock {
             driver: self,
             poller,
         })
@@ -63,9 +88,7 @@ impl Driver {
     pub(crate) fn maintain(&self) -> bool {
         let mut woke = false;
         if self.io.has_sources() {
-            if let Some(mut p) = self.try_lock() {
-                woke = p.poller.turn(&self.io, Some(Duration::ZERO)) > 0;
-            }
+            woke = self.poll_io() > 0;
         }
         if self.time.is_due() {
             woke |= self.time.fire_due() > 0;
@@ -77,26 +100,29 @@ impl Driver {
     /// How many resources had events.
     pub(crate) fn poll_io(&self) -> usize {
         match self.try_lock() {
-            Some(mut p) => p.poller.turn(&self.io, Some(Duration::ZERO)),
+            Some(mut lock) => lock.turn(Some(Duration::ZERO)).delivered,
             None => 0,
         }
     }
 
     /// The runtime shuts down: every I/O resource wakes its waiters and
-    /// fails from now on.
+    /// fails from now on, and so does every signal listener of it.
     pub(crate) fn shutdown(&self) {
-        self.io.shutdown();
+        crate::process::driver::shutdown(&self.io);
     }
 }
 
-impl Parked<'_> {
+impl DriverLock<'_> {
+    /// One turn of the whole stack, top layer first (module docs).
+    fn turn(&mut self, max: Option<Duration>) -> reactor::Turn {
+        let d = self.driver;
+        crate::process::driver::turn(&d.time, &mut self.poller, &d.io, max)
+    }
+
     /// Sleeps until an I/O event, the next timer, `max` (`None`: no limit)
     /// or an unpark; then delivers the events and fires the due timers.
     pub(crate) fn park(mut self, max: Option<Duration>) {
-        let time = &self.driver.time;
-        let timeout = time.park_begin(max);
-        self.poller.turn(&self.driver.io, timeout);
-        time.park_end();
+        self.turn(max);
         // Free the poller before waking timers' tasks: another thread may
         // park on it meanwhile.
         let driver = self.driver;

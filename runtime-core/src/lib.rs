@@ -30,11 +30,14 @@ pub mod io;
 pub(crate) mod loom;
 pub mod net;
 pub mod process;
+mod reactor;
 pub mod runtime;
 mod scheduler;
 pub mod signal;
 pub mod sync;
 pub mod task;
+#[cfg(all(test, loom))]
+mod tests;
 pub mod time;
 
 pub use runtime::{

@@ -84,39 +84,6 @@ impl Ready {
     pub(crate) fn intersection(self, interest: Interest) -> Ready {
         Ready(self.0 & interest.mask().0)
     }
-
-    /// What an epoll event's flags report: the meaning mio gives them
-    /// (`sys.rs` reads the events itself; mio registers them).
-    #[cfg(not(loom))]
-    pub(crate) fn from_epoll(events: u32) -> Ready {
-        let has = |flag: libc::c_int| events & flag as u32 != 0;
-        let mut r = 0;
-        if has(libc::EPOLLIN) || has(libc::EPOLLPRI) {
-            r |= READABLE;
-        }
-        if has(libc::EPOLLOUT) {
-            r |= WRITABLE;
-        }
-        // Both halves closed, or a FIN / shutdown(SHUT_RD) on the read side.
-        if has(libc::EPOLLHUP) || (has(libc::EPOLLIN) && has(libc::EPOLLRDHUP)) {
-            r |= READ_CLOSED;
-        }
-        // Both halves closed; a pipe's read end closed (EPOLLERR, alone or
-        // with EPOLLOUT).
-        if has(libc::EPOLLHUP)
-            || (has(libc::EPOLLOUT) && has(libc::EPOLLERR))
-            || events == libc::EPOLLERR as u32
-        {
-            r |= WRITE_CLOSED;
-        }
-        if has(libc::EPOLLPRI) {
-            r |= PRIORITY;
-        }
-        if has(libc::EPOLLERR) {
-            r |= ERROR;
-        }
-        Ready(r)
-    }
 }
 
 impl ops::BitOr for Ready {
@@ -220,23 +187,6 @@ impl Interest {
         }
         Ready(r)
     }
-
-    #[cfg(not(loom))]
-    pub(crate) fn to_mio(self) -> mio::Interest {
-        let mut m: Option<mio::Interest> = None;
-        let mut add = |i: mio::Interest| m = Some(m.map_or(i, |m| m.add(i)));
-        if self.is_readable() {
-            add(mio::Interest::READABLE);
-        }
-        if self.is_writable() {
-            add(mio::Interest::WRITABLE);
-        }
-        if self.is_priority() {
-            add(mio::Interest::PRIORITY);
-        }
-        // Errors are always reported; mio needs at least one interest.
-        m.unwrap_or(mio::Interest::READABLE)
-    }
 }
 
 impl ops::BitOr for Interest {
@@ -291,33 +241,5 @@ mod tests {
             format!("{:?}", Interest::READABLE | Interest::WRITABLE),
             "READABLE | WRITABLE"
         );
-    }
-
-    #[test]
-    fn epoll_flags_read_as_mio_reads_them() {
-        let r =
-            |flags: &[libc::c_int]| Ready::from_epoll(flags.iter().fold(0, |a, f| a | *f as u32));
-        use libc::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP};
-        assert_eq!(r(&[EPOLLIN]), Ready::READABLE);
-        assert_eq!(r(&[EPOLLOUT]), Ready::WRITABLE);
-        assert_eq!(r(&[EPOLLPRI]), Ready::READABLE | Ready::PRIORITY);
-        // A FIN: readable and read-closed; EPOLLRDHUP alone is neither.
-        assert_eq!(
-            r(&[EPOLLIN, EPOLLRDHUP]),
-            Ready::READABLE | Ready::READ_CLOSED
-        );
-        assert_eq!(r(&[EPOLLRDHUP]), Ready::EMPTY);
-        // Both halves closed.
-        assert_eq!(
-            r(&[EPOLLIN, EPOLLOUT, EPOLLHUP]),
-            Ready::READABLE | Ready::WRITABLE | Ready::READ_CLOSED | Ready::WRITE_CLOSED
-        );
-        // A pipe whose read end closed: EPOLLERR alone, or with EPOLLOUT.
-        assert_eq!(r(&[EPOLLERR]), Ready::WRITE_CLOSED | Ready::ERROR);
-        assert_eq!(
-            r(&[EPOLLOUT, EPOLLERR]),
-            Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR
-        );
-        assert_eq!(r(&[EPOLLIN, EPOLLERR]), Ready::READABLE | Ready::ERROR);
     }
 }

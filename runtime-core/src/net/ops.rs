@@ -9,7 +9,8 @@
 //! as Rust's `main` does. Vectored writes are one `sendmsg` with every
 //! buffer (real scatter-gather, not a loop of writes).
 
-use crate::io::{Direction, PollEvented, ReadBuf};
+use crate::io::ReadBuf;
+use crate::reactor::{Direction, PollEvented};
 use socket2::SockRef;
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::Shutdown;
@@ -137,7 +138,7 @@ macro_rules! connected_datagram_methods {
             buf: &[u8],
         ) -> std::task::Poll<std::io::Result<usize>> {
             self.io
-                .poll_io(cx, $crate::io::Direction::Write, |s| s.send(buf))
+                .poll_io(cx, $crate::reactor::Direction::Write, |s| s.send(buf))
         }
 
         /// [`send`](Self::send) without waiting: `WouldBlock` if the socket
@@ -162,7 +163,7 @@ macro_rules! connected_datagram_methods {
             cx: &mut std::task::Context<'_>,
             buf: &mut $crate::io::ReadBuf<'_>,
         ) -> std::task::Poll<std::io::Result<()>> {
-            self.io.poll_io(cx, $crate::io::Direction::Read, |s| {
+            self.io.poll_io(cx, $crate::reactor::Direction::Read, |s| {
                 $crate::net::ops::recv_buf(s, buf).map(drop)
             })
         }

@@ -1,7 +1,8 @@
 //! [`UdpSocket`]: UDP on the runtime's reactor.
 
-use crate::io::{Direction, Interest, PollEvented, ReadBuf};
+use crate::io::{Interest, ReadBuf};
 use crate::net::{addr, ops, tcp::as_inet};
+use crate::reactor::{Direction, PollEvented};
 use socket2::SockRef;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

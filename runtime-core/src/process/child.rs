@@ -46,7 +46,7 @@ impl Child {
     /// killed (nobody could wait for it) and left to the orphan queue.
     pub(super) fn new(
         mut std: std::process::Child,
-        rt: crate::loom::Arc<crate::io::Handle>,
+        rt: crate::loom::Arc<crate::reactor::Handle>,
         kill_on_drop: bool,
         force_sigchld: bool,
     ) -> io::Result<Child> {

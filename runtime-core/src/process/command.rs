@@ -195,7 +195,7 @@ impl Command {
     /// * Called outside a runtime, or on one that shut down (no process is
     ///   started then).
     pub fn spawn(&mut self) -> io::Result<Child> {
-        let rt = crate::io::current_handle().ok_or_else(|| {
+        let rt = crate::reactor::current_handle().ok_or_else(|| {
             io::Error::other(format!(
                 "`Command::spawn` of {:?} called outside a runtime: {}",
                 self.std.get_program(),

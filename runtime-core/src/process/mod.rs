@@ -41,7 +41,7 @@
 //! pidfd registered with its reactor (Linux 5.3 and later), or else through
 //! `SIGCHLD` (see [`signal`](crate::signal)). A [`Child`] dropped before its
 //! process was reaped — say its task was cancelled — hands the process to a
-//! process-wide orphan queue, swept right away, on every `SIGCHLD` a
+//! process-wide orphan queue, swept right away, after every `SIGCHLD` a
 //! running runtime dispatches, and before every spawn: no zombie outlives
 //! its `Child` for longer than it takes the runtime to notice the exit.
 //! Dropping a `Child` does not end the process unless
@@ -53,6 +53,7 @@
 
 mod child;
 mod command;
+pub(crate) mod driver;
 mod reap;
 mod stdio;
 
@@ -61,7 +62,6 @@ mod tests;
 
 pub use child::Child;
 pub use command::Command;
-pub(crate) use reap::reap_orphans;
 pub use stdio::{ChildStderr, ChildStdin, ChildStdout};
 
 /// What waiting on a child of a runtime that shut down returns.

@@ -30,11 +30,12 @@
 //!
 //! 1. right after a child is queued (a child that already exited goes at
 //!    once);
-//! 2. each time `SIGCHLD` is dispatched: queuing the first orphan installs
+//! 2. after each driver turn that follows a `SIGCHLD` dispatch (the process
+//!    layer of the driver stack, `driver.rs`, compares the signal's dispatch
+//!    count with the one it swept at): queuing the first orphan installs
 //!    the `SIGCHLD` handler and registers the signal pipe with the current
-//!    runtime's reactor, so a later exit wakes that runtime's driver, which
-//!    sweeps the queue (as for any signal, in the turn that saw the pipe
-//!    readable);
+//!    runtime's reactor, so a later exit wakes that runtime's driver, whose
+//!    turn dispatches the signal and then sweeps the queue;
 //! 3. before each [`Command::spawn`](super::Command::spawn).
 //!
 //! So no zombie outlives its `Child` by more than the time it takes a
@@ -42,13 +43,14 @@
 //! registered runs any more (the `Child` was dropped after its runtime), the
 //! zombie waits for the next spawn.
 
-use crate::io::{Interest, PollEvented};
+use crate::io::Interest;
 use crate::loom::Arc;
+use crate::reactor::PollEvented;
 use crate::signal::unix::{Signal, SignalKind};
 use std::io::{self, ErrorKind};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::process::ExitStatus;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 /// How a waiting child learns that it exited (module docs).
@@ -67,7 +69,7 @@ impl Reaper {
     /// where the kernel has it (unless `force_sigchld`), else `SIGCHLD`.
     pub(super) fn new(
         pid: u32,
-        rt: Arc<crate::io::Handle>,
+        rt: Arc<crate::reactor::Handle>,
         force_sigchld: bool,
     ) -> io::Result<Reaper> {
         if !force_sigchld && !NO_PIDFD.load(Relaxed) {
@@ -134,15 +136,36 @@ static ORPHANS: Mutex<Vec<std::process::Child>> = Mutex::new(Vec::new());
 pub(super) fn orphan(child: std::process::Child) {
     // First make sure a later exit is dispatched, then look once: an exit
     // between the two is caught by one or the other.
-    let rt = crate::io::current_handle();
-    let _ = crate::signal::watch_child_exits(rt.as_deref());
+    let rt = crate::reactor::current_handle();
+    let _ = crate::signal::watch(libc::SIGCHLD as usize, rt.as_deref());
     lock_orphans().push(child);
+    HAS_ORPHANS.store(true, Relaxed);
     reap_orphans();
+}
+
+/// An orphan was ever queued: until then a driver turn does not even look
+/// at `SIGCHLD`'s dispatch count.
+static HAS_ORPHANS: AtomicBool = AtomicBool::new(false);
+
+/// `SIGCHLD`'s dispatch count at the last sweep that followed one.
+static SWEPT_AT: AtomicUsize = AtomicUsize::new(0);
+
+/// The process layer's step after each driver turn (`driver.rs`): sweeps
+/// the orphans if a `SIGCHLD` was dispatched since the last such sweep.
+/// Two relaxed loads when nothing changed.
+pub(super) fn sweep_if_child_exited() {
+    if !HAS_ORPHANS.load(Relaxed) {
+        return;
+    }
+    let now = crate::signal::dispatched(libc::SIGCHLD as usize);
+    if SWEPT_AT.load(Relaxed) != now && SWEPT_AT.swap(now, Relaxed) != now {
+        reap_orphans();
+    }
 }
 
 /// Reaps the orphans that exited (a non-blocking `waitpid` each). An error
 /// (the process was reaped elsewhere) also drops the entry.
-pub(crate) fn reap_orphans() {
+pub(super) fn reap_orphans() {
     let mut orphans = lock_orphans();
     if !orphans.is_empty() {
         orphans.retain_mut(|c| matches!(c.try_wait(), Ok(None)));

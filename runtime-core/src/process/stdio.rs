@@ -2,7 +2,8 @@
 //! is made non-blocking and registered with the reactor, and implements both
 //! tokio's and futures-io's `AsyncRead`/`AsyncWrite`.
 
-use crate::io::{AsyncRead, AsyncWrite, Direction, Interest, PollEvented, ReadBuf};
+use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
+use crate::reactor::{Direction, PollEvented};
 use mio::unix::pipe::{Receiver, Sender};
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};

@@ -150,7 +150,7 @@ impl Handle {
         &self.driver().time
     }
 
-    pub(crate) fn io(&self) -> &crate::loom::Arc<crate::io::Handle> {
+    pub(crate) fn io(&self) -> &crate::loom::Arc<crate::reactor::Handle> {
         &self.driver().io
     }
 

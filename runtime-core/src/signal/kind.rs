@@ -34,7 +34,7 @@ impl SignalKind {
         SignalKind(libc::SIGALRM)
     }
 
-    /// `SIGCHLD`: a child process stopped or exited.
+    /// `SIGCHLD`: a child stopped or exited.
     pub const fn child() -> SignalKind {
         SignalKind(libc::SIGCHLD)
     }

@@ -25,7 +25,7 @@
 //!
 //! # How deliveries reach listeners
 //!
-//! The first listener for a signal installs a process-wide handler for it
+//! The first listener for a signal installs a program-wide handler for it
 //! (through `signal-hook-registry`, which chains to a handler installed
 //! before) that only notes the signal and writes a byte to a pipe; the
 //! pipe is watched by the reactor of each runtime that a listener was made
@@ -42,10 +42,10 @@
 //!   the handler with the OS and publishing what it runs, is lost: neither
 //!   a listener nor the default action sees it (tokio, on the same crate,
 //!   has the same window). Once [`unix::signal`] has returned, nothing is
-//!   lost, so a program that tells another process it is ready for a
+//!   lost, so a program that tells another program it is ready for a
 //!   signal should say so after its listener is made;
 //! * once a signal has a handler, its default action (for `SIGINT`: ending
-//!   the process) is gone for the process's life, even with no listener
+//!   the program) is gone for the program's life, even with no listener
 //!   left — as with tokio's signals.
 //!
 //! A listener needs one of those runtimes to be running (a task on it, or
@@ -53,16 +53,17 @@
 //! returns `None`; making a listener outside a runtime, or on one that shut
 //! down, is an error.
 
+pub(crate) mod driver;
 mod kind;
 mod registry;
 pub mod unix;
 
-pub(crate) use registry::{dispatch, wake_all, watch_child_exits};
+pub(crate) use registry::{dispatched, watch};
 
 /// Waits for Ctrl-C (`SIGINT`): tokio's `signal::ctrl_c`.
 ///
 /// The listener is made when the future is first polled; from then on,
-/// Ctrl-C no longer ends the process (see the [module docs](self)). Await
+/// Ctrl-C no longer ends the program (see the [module docs](self)). Await
 /// it in `main` to shut down gracefully, or use
 /// [`Runtime::run_forever`](crate::Runtime::run_forever).
 ///

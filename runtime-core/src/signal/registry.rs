@@ -1,11 +1,11 @@
-//! The process-wide half of signal handling: one slot per signal number,
+//! The program-wide half of signal handling: one slot per signal number,
 //! one self-pipe, and the dispatch that turns a delivery into wake-ups.
 //!
 //! # The problem
 //!
 //! A signal handler may do almost nothing (no locks, no allocation: only
 //! async-signal-safe calls), while a listener is a task that wants a waker
-//! called. And signal handlers belong to the process, while reactors belong
+//! called. And signal handlers belong to the program, while reactors belong
 //! to runtimes, of which a program may have several, dropped and made at
 //! any time.
 //!
@@ -16,16 +16,16 @@
 //!   `generation` (deliveries dispatched so far) and the listeners' wakers.
 //! * **The pipe** (`PIPE`, made once, never closed): its write end is what
 //!   the handler writes one byte to; its read end is registered with the
-//!   reactor of every runtime a listener has used
-//!   ([`io::Handle::enable_signals`](crate::io::Handle::enable_signals)).
+//!   reactor of every runtime a listener has used, as that reactor's
+//!   self-pipe ([`Handle::enable_self_pipe`](crate::reactor::Handle::enable_self_pipe)).
 //! * **The handler** (installed through `signal-hook-registry` the first time
 //!   anyone listens for that signal, then never removed): `pending = true`,
 //!   then `write(pipe, 1 byte)`. Both are async-signal-safe; a full pipe
 //!   (`EAGAIN`) is fine, since a wake-up is pending already.
 //! * **Dispatch** ([`dispatch`]): drain the pipe, then for each slot whose
 //!   `pending` it swaps from true to false, bump its `generation` and take
-//!   its wakers. Run by a runtime's driver in the turn that saw the pipe
-//!   readable — whichever runtime's driver that is; the listeners may be
+//!   its wakers. Run by a runtime's driver (its signal layer,
+//!   [`super::driver`]) after the turn that saw the pipe readable — whichever runtime's driver that is; the listeners may be
 //!   anywhere, since a waker works across runtimes — and directly when a
 //!   listener is made, so that it starts after every delivery so far.
 //! * **Listeners** (`unix.rs`): each remembers the generation it has seen.
@@ -62,14 +62,14 @@
 //!
 //! # Why `std` atomics and locks here, not the `loom` shim
 //!
-//! Everything here is a `static` shared by the whole process and touched
+//! Everything here is a `static` shared by the whole program and touched
 //! from signal handlers, which no loom model can own or run. The protocol is
 //! one mutex per slot plus one flag, argued above.
 
-use crate::io;
+use crate::reactor;
 use std::io::{ErrorKind, Read};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::task::Waker;
 
@@ -80,7 +80,10 @@ pub(super) const NUM_SLOTS: usize = 65;
 pub(super) struct Slot {
     /// Set by the handler, cleared by the dispatch that bumps `generation`.
     pending: AtomicBool,
-    /// The handler is installed (once, for the process's life).
+    /// `state.generation`, stored under the lock and readable without it
+    /// ([`dispatched`]).
+    dispatched: AtomicUsize,
+    /// The handler is installed (once, for the program's life).
     installed: AtomicBool,
     state: Mutex<SlotState>,
 }
@@ -122,6 +125,7 @@ impl Slot {
     const fn new() -> Slot {
         Slot {
             pending: AtomicBool::new(false),
+            dispatched: AtomicUsize::new(0),
             installed: AtomicBool::new(false),
             state: Mutex::new(SlotState {
                 generation: 0,
@@ -144,15 +148,15 @@ impl Slot {
 
 /// Registers the pipe with `rt`'s reactor if not yet done; a first
 /// registration dispatches what arrived before it (module docs).
-pub(super) fn enable(rt: &io::Handle) -> std::io::Result<()> {
+pub(super) fn enable(rt: &reactor::Handle) -> std::io::Result<()> {
     let pipe = pipe()?;
-    if rt.enable_signals(pipe.receiver.as_raw_fd())? {
+    if rt.enable_self_pipe(pipe.receiver.as_raw_fd())? {
         dispatch_now();
     }
     Ok(())
 }
 
-/// Installs the handler for `signum` (once per process). `signum` has been
+/// Installs the handler for `signum` (once per program). `signum` has been
 /// checked: not forbidden, within `1..NUM_SLOTS`.
 pub(super) fn install(signum: usize) -> std::io::Result<()> {
     let slot = Slot::get(signum);
@@ -166,7 +170,7 @@ pub(super) fn install(signum: usize) -> std::io::Result<()> {
     }
     let action = move || {
         slot.pending.store(true, SeqCst);
-        // SAFETY: `write_fd` is the pipe's write end, open for the process's
+        // SAFETY: `write_fd` is the pipe's write end, open for the program's
         // life; the buffer is one valid byte. write(2) is async-signal-safe;
         // its error (EAGAIN: the pipe is full, so a wake-up is pending
         // anyway) needs no handling.
@@ -190,9 +194,8 @@ pub(super) fn install(signum: usize) -> std::io::Result<()> {
 
 /// Delivers the signals that arrived: drains the pipe, then bumps each
 /// pending signal's generation and collects its listeners' wakers into
-/// `wakers` (the caller wakes them, with no lock held). Called by a
-/// runtime's driver whose reactor saw the pipe readable.
-pub(crate) fn dispatch(wakers: &mut Vec<Waker>) {
+/// `wakers` (the caller wakes them, with no lock held).
+fn dispatch(wakers: &mut Vec<Waker>) {
     let Some(pipe) = PIPE.get() else { return };
     let mut buf = [0u8; 128];
     loop {
@@ -204,20 +207,23 @@ pub(crate) fn dispatch(wakers: &mut Vec<Waker>) {
             Err(_) => break,
         }
     }
-    let mut child_exited = false;
-    for (signum, slot) in SLOTS.iter().enumerate() {
+    for slot in &SLOTS {
         if !slot.pending.swap(false, SeqCst) {
             continue;
         }
         let mut state = slot.state();
         state.generation = state.generation.wrapping_add(1);
+        slot.dispatched.store(state.generation, Release);
         wakers.extend(state.waiters.iter_mut().filter_map(|(_, w)| w.take()));
-        drop(state);
-        child_exited |= signum == libc::SIGCHLD as usize;
     }
-    if child_exited {
-        crate::process::reap_orphans();
-    }
+}
+
+/// How many deliveries of `signum` have been dispatched so far (wrapping),
+/// read without the slot's lock: a layer above compares it with what it
+/// saw last to learn that the signal came. `signum` must be below
+/// [`NUM_SLOTS`].
+pub(crate) fn dispatched(signum: usize) -> usize {
+    SLOTS[signum].dispatched.load(Acquire)
 }
 
 /// [`dispatch`], waking the listeners here.
@@ -231,7 +237,7 @@ pub(super) fn dispatch_now() {
 
 /// Wakes every listener of every signal, to look again: a runtime shut down,
 /// and its listeners must see it.
-pub(crate) fn wake_all() {
+pub(super) fn wake_all() {
     let mut wakers = Vec::new();
     for slot in &SLOTS {
         if slot.installed.load(Acquire) {
@@ -248,11 +254,11 @@ pub(crate) fn wake_all() {
     }
 }
 
-/// Makes sure SIGCHLD is dispatched from now on (for the orphan queue of
-/// `process/`), on `rt`'s reactor if given. Best effort: without a handler
-/// the orphans are still reaped at the next spawn.
-pub(crate) fn watch_child_exits(rt: Option<&io::Handle>) -> std::io::Result<()> {
-    install(libc::SIGCHLD as usize)?;
+/// Makes sure `signum` (checked: a signal that may be listened for) is
+/// dispatched from now on, on `rt`'s reactor if given, with nobody
+/// listening: for a layer above that watches [`dispatched`] instead.
+pub(crate) fn watch(signum: usize, rt: Option<&reactor::Handle>) -> std::io::Result<()> {
+    install(signum)?;
     match rt {
         Some(rt) => enable(rt),
         None => Ok(()),

@@ -5,20 +5,20 @@ pub use super::kind::SignalKind;
 
 use super::kind::name;
 use super::registry::{self, Slot, NUM_SLOTS};
-use crate::io;
 use crate::loom::Arc;
+use crate::reactor;
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{Error, ErrorKind};
 use std::task::{Context, Poll};
 
 /// Listens for `kind` on the current runtime: from now on, each delivery of
-/// the signal to the process makes [`Signal::recv`] return (see the
+/// the signal to the program makes [`Signal::recv`] return (see the
 /// [module docs](super) for how deliveries are counted).
 ///
-/// The first listener for a signal installs the process's handler for it,
-/// which stays for the process's life: after that, the signal's default
-/// action (for most, ending the process) no longer happens, even once every
+/// The first listener for a signal installs the program's handler for it,
+/// which stays for the program's life: after that, the signal's default
+/// action (for most, ending the program) no longer happens, even once every
 /// listener is gone.
 ///
 /// ```
@@ -45,7 +45,7 @@ pub fn signal(kind: SignalKind) -> std::io::Result<Signal> {
     // A signal no one may listen for is refused for what it is, runtime or
     // not.
     check(kind)?;
-    let rt = io::current_handle().ok_or_else(|| {
+    let rt = reactor::current_handle().ok_or_else(|| {
         Error::other(format!(
             "`signal::unix::signal({kind})` called outside a runtime: {}",
             crate::TryCurrentError::message()
@@ -56,7 +56,10 @@ pub fn signal(kind: SignalKind) -> std::io::Result<Signal> {
 
 impl Signal {
     /// A listener for `kind` on the runtime of the reactor `rt`.
-    pub(crate) fn with_runtime(kind: SignalKind, rt: Arc<io::Handle>) -> std::io::Result<Signal> {
+    pub(crate) fn with_runtime(
+        kind: SignalKind,
+        rt: Arc<reactor::Handle>,
+    ) -> std::io::Result<Signal> {
         Signal::new(check(kind)?, rt)
     }
 }
@@ -102,12 +105,12 @@ pub struct Signal {
     key: usize,
     /// The reactor of the runtime it was made on. Once that runtime shut
     /// down, `recv` returns `None`.
-    rt: Arc<io::Handle>,
+    rt: Arc<reactor::Handle>,
 }
 
 impl Signal {
     /// A listener on `rt`'s runtime for the (checked) signal `signum`.
-    fn new(signum: usize, rt: Arc<io::Handle>) -> std::io::Result<Signal> {
+    fn new(signum: usize, rt: Arc<reactor::Handle>) -> std::io::Result<Signal> {
         if rt.is_shutdown() {
             return Err(shut_down_error());
         }

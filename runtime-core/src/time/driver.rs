@@ -1,5 +1,7 @@
 //! The time driver: the timing wheel behind a mutex, the clock, and the
-//! protocol that decides who fires timers while every thread sleeps.
+//! protocol that decides who fires timers while every thread sleeps. In the
+//! driver stack (`crate::driver`) it is the layer right above the reactor:
+//! [`Driver::turn`] bounds the reactor's wait by the next timer.
 //!
 //! Who fires due timers:
 //! * the thread parked on the runtime's driver (`crate::driver`: a worker
@@ -28,6 +30,7 @@ use super::clock::Clock;
 use super::wheel::{Key, Wheel, NEVER};
 use crate::loom::atomic::{AtomicU64, Ordering::*};
 use crate::loom::Mutex;
+use crate::reactor;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -201,12 +204,33 @@ impl Driver {
         n
     }
 
+    /// The time layer's turn of the driver stack: waits in the reactor
+    /// below for at most until the next timer (and at most `max`; `None`:
+    /// no limit besides the timers), recording how long it sleeps so that
+    /// an earlier insert wakes it. `Some(Duration::ZERO)`: a poll that does
+    /// not sleep, which an insert need not interrupt. Due timers are fired
+    /// by the caller, once it has released the reactor.
+    pub(crate) fn turn(
+        &self,
+        poller: &mut reactor::Driver,
+        io: &reactor::Handle,
+        max: Option<Duration>,
+    ) -> reactor::Turn {
+        if max == Some(Duration::ZERO) {
+            return poller.turn(io, max);
+        }
+        let timeout = self.park_begin(max);
+        let turn = poller.turn(io, timeout);
+        self.park_end();
+        turn
+    }
+
     /// The thread that holds the driver is about to sleep in it: returns how
     /// long to sleep (until the next timer, at most `max`; `None`: until
     /// woken) and records the tick it sleeps until, so that an earlier insert
     /// knows to wake it. With the clock paused, virtual time does not pass
     /// while it sleeps: it sleeps for `max`, and any insert wakes it.
-    pub(crate) fn park_begin(&self, max: Option<Duration>) -> Option<Duration> {
+    fn park_begin(&self, max: Option<Duration>) -> Option<Duration> {
         let mut inner = self.inner.lock().unwrap();
         if self.clock.is_paused() {
             inner.parked_until = Some(u64::MAX);
@@ -228,7 +252,7 @@ impl Driver {
     }
 
     /// The thread that slept in the driver is awake again.
-    pub(crate) fn park_end(&self) {
+    fn park_end(&self) {
         self.inner.lock().unwrap().parked_until = None;
     }
 

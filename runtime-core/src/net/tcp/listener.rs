@@ -2,8 +2,9 @@
 
 use super::socket::as_inet;
 use super::{TcpSocket, TcpStream};
-use crate::io::{Direction, Interest, PollEvented};
+use crate::io::Interest;
 use crate::net::{addr, ops};
+use crate::reactor::{Direction, PollEvented};
 use socket2::SockRef;
 use std::io;
 use std::net::SocketAddr;

@@ -2,8 +2,9 @@
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::TcpSocket;
-use crate::io::{Interest, PollEvented, ReadBuf};
+use crate::io::{Interest, ReadBuf};
 use crate::net::{addr, ops};
+use crate::reactor::PollEvented;
 use socket2::SockRef;
 use std::io;
 use std::net::SocketAddr;
@@ -160,8 +161,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, crate::io::Direction::Read, |s| ops::peek_buf(s, buf))
+        self.io.poll_io(cx, crate::reactor::Direction::Read, |s| {
+            ops::peek_buf(s, buf)
+        })
     }
 
     /// Splits the stream into a read half and a write half that borrow it,

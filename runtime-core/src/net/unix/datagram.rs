@@ -1,8 +1,9 @@
 //! [`UnixDatagram`]: Unix-domain datagrams on the runtime's reactor.
 
 use super::SocketAddr;
-use crate::io::{Direction, Interest, PollEvented};
+use crate::io::Interest;
 use crate::net::ops;
+use crate::reactor::{Direction, PollEvented};
 use std::io;
 use std::os::unix::net;
 use std::path::Path;

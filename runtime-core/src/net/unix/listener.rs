@@ -1,8 +1,9 @@
 //! [`UnixListener`]: accepting Unix-domain stream connections.
 
 use super::{SocketAddr, UnixStream};
-use crate::io::{Direction, Interest, PollEvented};
+use crate::io::Interest;
 use crate::net::ops;
+use crate::reactor::{Direction, PollEvented};
 use std::io;
 use std::path::Path;
 use std::task::{Context, Poll};

@@ -3,8 +3,9 @@
 
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use super::SocketAddr;
-use crate::io::{Interest, PollEvented};
+use crate::io::Interest;
 use crate::net::ops;
+use crate::reactor::PollEvented;
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::io;
 use std::os::fd::OwnedFd;

@@ -8,10 +8,9 @@
 //! task's cooperative budget, so one busy connection cannot starve the
 //! other tasks of its worker.
 
-use super::driver::{shut_down_error, Handle};
-use super::ready::Interest;
-use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+use super::{shut_down_error, Direction, Handle, ReadyEvent, ScheduledIo};
 use crate::coop;
+use crate::io::Interest;
 use crate::loom::Arc;
 use std::future::Future;
 use std::io;

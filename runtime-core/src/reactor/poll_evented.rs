@@ -1,6 +1,5 @@
 //! [`PollEvented`]: a non-blocking OS resource (a socket, a pipe) bound to a
-//! runtime's I/O driver — the building block of every `net`, `process` and
-//! `signal` type.
+//! runtime's reactor — the building block of every I/O type of this crate.
 //!
 //! A resource made on a runtime thread registers at once. One made outside
 //! any runtime (`TcpStream::from_std` in plain `main`) binds, like a timer,
@@ -10,10 +9,8 @@
 //!
 //! Dropping it deregisters the descriptor from the driver, then closes it.
 
-use super::driver::Handle;
-use super::ready::Interest;
-use super::registration::{Readiness, Registration};
-use super::scheduled_io::{Direction, ReadyEvent};
+use super::{Direction, Handle, Readiness, ReadyEvent, Registration};
+use crate::io::Interest;
 use crate::loom::{Arc, Mutex, OnceLock};
 use std::io;
 use std::os::fd::AsRawFd;
@@ -71,17 +68,6 @@ impl<E: AsRawFd> PollEvented<E> {
 
     pub(crate) fn get_ref(&self) -> &E {
         self.io.as_ref().expect("PollEvented used after into_inner")
-    }
-
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-    ) -> Poll<io::Result<ReadyEvent>> {
-        match self.registration() {
-            Ok(r) => r.poll_ready(cx, direction),
-            Err(e) => Poll::Ready(Err(e)),
-        }
     }
 
     /// Runs `f` on the resource once it is ready for `direction`, retrying

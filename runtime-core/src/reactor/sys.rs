@@ -13,7 +13,7 @@
 //! mio makes and registers; the wait is ours. The epoll instance (a
 //! `mio::Poll`) lives in the shared [`Registry`], and the thread parked on
 //! the driver calls `epoll_wait` on its descriptor with its own event buffer,
-//! reading the flags as mio does (`Ready::from_epoll`). mio's own split, a
+//! reading the flags as mio does ([`ready_from_epoll`]). mio's own split, a
 //! `Registry::try_clone` beside the `Poll`, costs a `dup` and a `close` per
 //! runtime: a sixth of a current-thread runtime's start-up system calls.
 //! (The crate targets Linux: epoll here, the timerfd below.)
@@ -28,7 +28,7 @@
 //! disarmed (an expiry after an earlier wake-up is one spurious turn). If the
 //! timerfd cannot be made, timeouts fall back to `epoll_wait`'s.
 
-use super::ready::{Interest, Ready};
+use crate::io::{Interest, Ready};
 use std::io;
 use std::os::fd::RawFd;
 use std::time::Duration;
@@ -203,10 +203,59 @@ mod imp {
             for e in &self.events {
                 let (token, events) = (e.u64 as usize, e.events);
                 if token != TIMER_TOKEN {
-                    f(token, Ready::from_epoll(events));
+                    f(token, ready_from_epoll(events));
                 }
             }
         }
+    }
+
+    /// What an epoll event's flags report: the meaning mio gives them
+    /// (this file reads the events itself; mio registers them).
+    pub(super) fn ready_from_epoll(events: u32) -> Ready {
+        let has = |flag: libc::c_int| events & flag as u32 != 0;
+        let mut r = Ready::EMPTY;
+        if has(libc::EPOLLIN) || has(libc::EPOLLPRI) {
+            r |= Ready::READABLE;
+        }
+        if has(libc::EPOLLOUT) {
+            r |= Ready::WRITABLE;
+        }
+        // Both halves closed, or a FIN / shutdown(SHUT_RD) on the read side.
+        if has(libc::EPOLLHUP) || (has(libc::EPOLLIN) && has(libc::EPOLLRDHUP)) {
+            r |= Ready::READ_CLOSED;
+        }
+        // Both halves closed; a pipe's read end closed (EPOLLERR, alone or
+        // with EPOLLOUT).
+        if has(libc::EPOLLHUP)
+            || (has(libc::EPOLLOUT) && has(libc::EPOLLERR))
+            || events == libc::EPOLLERR as u32
+        {
+            r |= Ready::WRITE_CLOSED;
+        }
+        if has(libc::EPOLLPRI) {
+            r |= Ready::PRIORITY;
+        }
+        if has(libc::EPOLLERR) {
+            r |= Ready::ERROR;
+        }
+        r
+    }
+
+    /// The mio interest that registers for `interest`.
+    fn to_mio(interest: Interest) -> mio::Interest {
+        let mut m: Option<mio::Interest> = None;
+        let mut add = |i: mio::Interest| m = Some(m.map_or(i, |m| m.add(i)));
+        if interest.is_readable() {
+            add(mio::Interest::READABLE);
+        }
+        if interest.is_writable() {
+            add(mio::Interest::WRITABLE);
+        }
+        if interest.is_priority() {
+            add(mio::Interest::PRIORITY);
+        }
+        // Errors are always reported; mio needs at least one interest.
+        m.unwrap_or(mio::Interest::READABLE)
     }
 
     impl Registry {
@@ -218,7 +267,7 @@ mod imp {
         ) -> io::Result<()> {
             self.0
                 .registry()
-                .register(&mut SourceFd(&fd), mio::Token(token), interest.to_mio())
+                .register(&mut SourceFd(&fd), mio::Token(token), to_mio(interest))
         }
 
         pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
@@ -317,12 +366,14 @@ mod imp {
         }
 
         /// Models: `(wakes made, timeout of the last poll)`.
+        #[cfg(test)]
         pub(crate) fn observed(&self) -> (usize, Option<Option<Duration>>) {
             let s = self.0.state.lock().unwrap();
             (s.wakes, s.last_timeout)
         }
 
         /// Models: the OS reports `ready` for `token`.
+        #[cfg(test)]
         pub(crate) fn inject(&self, token: usize, ready: Ready) {
             self.0.state.lock().unwrap().pending.push((token, ready));
             self.0.cv.notify_one();
@@ -342,3 +393,37 @@ mod imp {
 }
 
 pub(crate) use imp::{Poll, Registry, Waker};
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::imp::ready_from_epoll;
+    use crate::io::Ready;
+
+    #[test]
+    fn epoll_flags_read_as_mio_reads_them() {
+        let r =
+            |flags: &[libc::c_int]| ready_from_epoll(flags.iter().fold(0, |a, f| a | *f as u32));
+        use libc::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP};
+        assert_eq!(r(&[EPOLLIN]), Ready::READABLE);
+        assert_eq!(r(&[EPOLLOUT]), Ready::WRITABLE);
+        assert_eq!(r(&[EPOLLPRI]), Ready::READABLE | Ready::PRIORITY);
+        // A FIN: readable and read-closed; EPOLLRDHUP alone is neither.
+        assert_eq!(
+            r(&[EPOLLIN, EPOLLRDHUP]),
+            Ready::READABLE | Ready::READ_CLOSED
+        );
+        assert_eq!(r(&[EPOLLRDHUP]), Ready::EMPTY);
+        // Both halves closed.
+        assert_eq!(
+            r(&[EPOLLIN, EPOLLOUT, EPOLLHUP]),
+            Ready::READABLE | Ready::WRITABLE | Ready::READ_CLOSED | Ready::WRITE_CLOSED
+        );
+        // A pipe whose read end closed: EPOLLERR alone, or with EPOLLOUT.
+        assert_eq!(r(&[EPOLLERR]), Ready::WRITE_CLOSED | Ready::ERROR);
+        assert_eq!(
+            r(&[EPOLLOUT, EPOLLERR]),
+            Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR
+        );
+        assert_eq!(r(&[EPOLLIN, EPOLLERR]), Ready::READABLE | Ready::ERROR);
+    }
+}

@@ -1,5 +1,7 @@
-//! The I/O driver: one OS poller (epoll, through mio) per runtime, and the
-//! registrations that turn its events into task wake-ups.
+//! The reactor: one OS poller (epoll, through mio) per runtime, and the
+//! registrations that turn its events into task wake-ups. It is the bottom
+//! of the driver stack ([`crate::driver`]); the layers above it (time,
+//! then the self-pipe's readers) call only [`Driver::turn`] and [`Handle`].
 //!
 //! Two halves:
 //! * [`Driver`], the poller itself, is owned by whoever parks on it (a worker
@@ -15,22 +17,31 @@
 //! a generation in the high bits: an event still in flight for a closed
 //! resource whose index was reused carries the old generation and is dropped.
 //!
-//! The process's signal pipe (`signal/registry.rs`) registers here like any
-//! resource, once a signal listener uses this runtime, and its token is
-//! remembered: a turn that sees it readable also dispatches the signals that
-//! arrived (drains the pipe, wakes their listeners), after delivering the
-//! other events.
+//! A *self-pipe* — a pipe whose writer wants the next turn to happen, read
+//! by a layer above — registers here like any resource
+//! ([`Handle::enable_self_pipe`]), and its token is remembered: a turn that
+//! sees it readable says so in its [`Turn`], and the layer above drains it.
 //!
 //! Lock order: `registrations`, then a slot's `waiters`. The driver holds
 //! `registrations` while it delivers one turn's events (so a deregistration
 //! is ordered before or after the whole batch), collects the wakers, and
 //! wakes them after releasing both locks.
 
-use super::ready::Interest;
-#[cfg(loom)]
-use super::ready::Ready;
-use super::scheduled_io::ScheduledIo;
-use super::sys;
+mod poll_evented;
+mod registration;
+mod scheduled_io;
+mod sys;
+
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+pub(crate) use poll_evented::PollEvented;
+pub(crate) use registration::{Readiness, Registration};
+pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+
+use crate::io::Interest;
+#[cfg(all(test, loom))]
+use crate::io::Ready;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use crate::loom::{Arc, Mutex};
 use std::io;
@@ -76,10 +87,10 @@ struct Registrations {
     next_generation: usize,
     /// Set by shutdown: no resource registers afterwards.
     is_shutdown: bool,
-    /// The token of the process's signal pipe, once registered here
-    /// ([`Handle::enable_signals`]). Set under this lock before the pipe is
-    /// registered with the OS, so every turn that sees its event knows it.
-    signal_token: Option<usize>,
+    /// The token of the self-pipe, once registered here
+    /// ([`Handle::enable_self_pipe`]). Set under this lock before the pipe
+    /// is registered with the OS, so every turn that sees its event knows it.
+    self_pipe: Option<usize>,
 }
 
 impl Driver {
@@ -93,7 +104,7 @@ impl Driver {
                 slab: slab::Slab::new(),
                 next_generation: 0,
                 is_shutdown: false,
-                signal_token: None,
+                self_pipe: None,
             }),
             ready_count: AtomicU64::new(0),
             sources: AtomicUsize::new(0),
@@ -108,8 +119,7 @@ impl Driver {
 
     /// Waits for I/O events for at most `timeout` (`None`: until one comes or
     /// [`Handle::unpark`]), then delivers them: readiness set, tasks woken.
-    /// Returns how many resources received an event.
-    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> usize {
+    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> Turn {
         if let Err(e) = self.poll.poll(&handle.registry, timeout) {
             // epoll_wait fails only on a bad argument or fd: a bug, not load.
             panic!("the I/O driver's poll failed: {e}");
@@ -117,7 +127,7 @@ impl Driver {
         self.tick = self.tick.wrapping_add(1);
         let tick = self.tick;
         let mut delivered = 0;
-        let mut signaled = false;
+        let mut self_pipe = false;
         {
             let regs = handle.registrations.lock().unwrap();
             let wakers = &mut self.wakers;
@@ -125,7 +135,7 @@ impl Driver {
                 if token == WAKER_TOKEN {
                     return;
                 }
-                signaled |= Some(token) == regs.signal_token;
+                self_pipe |= Some(token) == regs.self_pipe;
                 let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
                 match regs.slab.get(index) {
                     Some((g, io)) if *g == generation => {
@@ -139,14 +149,23 @@ impl Driver {
             });
         }
         handle.ready_count.fetch_add(delivered as u64, Relaxed);
-        if signaled {
-            crate::signal::dispatch(&mut self.wakers);
-        }
         for w in self.wakers.drain(..) {
             crate::contain::wake(w, "an I/O event");
         }
-        delivered
+        Turn {
+            delivered,
+            self_pipe,
+        }
     }
+}
+
+/// What one [`Driver::turn`] found.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Turn {
+    /// Resources that received an event (the self-pipe included).
+    pub(crate) delivered: usize,
+    /// The self-pipe was readable: the layer above must drain it.
+    pub(crate) self_pipe: bool,
 }
 
 impl Handle {
@@ -183,23 +202,23 @@ impl Handle {
         Ok((io, (generation << INDEX_BITS) | index))
     }
 
-    /// Registers the process's signal pipe (its read end, `fd`, which lives
-    /// as long as the process) with this driver, if not yet done: from then
-    /// on, each turn that sees it readable dispatches the signals that
-    /// arrived. True if this call registered it; the caller then dispatches
-    /// once itself, for what arrived before. Fails after shutdown.
-    pub(crate) fn enable_signals(&self, fd: RawFd) -> io::Result<bool> {
+    /// Registers a self-pipe (its read end, `fd`, which must live as long as
+    /// this handle) with this reactor, if not yet done: from then on, each
+    /// turn that sees it readable says so ([`Turn::self_pipe`]). True if this
+    /// call registered it; the caller then drains the pipe once itself, for
+    /// what was written before. Fails after shutdown.
+    pub(crate) fn enable_self_pipe(&self, fd: RawFd) -> io::Result<bool> {
         let token = {
             let mut regs = self.registrations.lock().unwrap();
-            if regs.signal_token.is_some() {
+            if regs.self_pipe.is_some() {
                 return Ok(false);
             }
             let (_, token) = self.insert(&mut regs)?;
-            regs.signal_token = Some(token);
+            regs.self_pipe = Some(token);
             token
         };
         if let Err(e) = self.registry.register(fd, token, Interest::READABLE) {
-            self.registrations.lock().unwrap().signal_token = None;
+            self.registrations.lock().unwrap().self_pipe = None;
             self.release(token);
             return Err(e);
         }
@@ -242,22 +261,20 @@ impl Handle {
     }
 
     /// The runtime shuts down: no new registrations; every resource wakes
-    /// its waiters and reports an error from then on.
-    pub(crate) fn shutdown(&self) {
-        let (ios, signals): (Vec<Arc<ScheduledIo>>, bool) = {
+    /// its waiters and reports an error from then on. True if a self-pipe
+    /// was registered (its readers may wait elsewhere than in a slot of
+    /// ours: the layer above wakes them).
+    pub(crate) fn shutdown(&self) -> bool {
+        let (ios, self_pipe): (Vec<Arc<ScheduledIo>>, bool) = {
             let mut regs = self.registrations.lock().unwrap();
             regs.is_shutdown = true;
             let ios = regs.slab.iter().map(|(_, (_, io))| io.clone()).collect();
-            (ios, regs.signal_token.is_some())
+            (ios, regs.self_pipe.is_some())
         };
         for io in ios {
             io.shutdown();
         }
-        if signals {
-            // Signal listeners wait on the process-wide lists, not on a slot
-            // of ours: wake them all to look at `is_shutdown`.
-            crate::signal::wake_all();
-        }
+        self_pipe
     }
 
     /// Has the runtime shut down?
@@ -282,16 +299,21 @@ impl Handle {
     }
 
     /// Models: the OS reports `ready` for `token`.
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn inject(&self, token: usize, ready: Ready) {
         self.registry.inject(token, ready);
     }
 
     /// Models: `(unparks made, timeout of the last poll)` (`sys.rs`).
-    #[cfg(loom)]
+    #[cfg(all(test, loom))]
     pub(crate) fn observed(&self) -> (usize, Option<Option<std::time::Duration>>) {
         self.registry.observed()
     }
+}
+
+/// The reactor of the runtime this thread runs in, if any.
+pub(crate) fn current_handle() -> Option<Arc<Handle>> {
+    crate::context::with_current(|h| h.map(|h| h.io().clone()))
 }
 
 /// What an operation on a resource of a runtime that shut down returns.

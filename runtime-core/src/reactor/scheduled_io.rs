@@ -63,7 +63,7 @@
 //!
 //! [`poll_ready`]: ScheduledIo::poll_ready
 
-use super::ready::{Interest, Ready};
+use crate::io::{Interest, Ready};
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
 use crate::loom::Mutex;
 use std::task::{Context, Poll, Waker};

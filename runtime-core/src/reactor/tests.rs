@@ -1,10 +1,8 @@
 //! The driver against the real OS poller: a Unix socket pair, events,
 //! readiness, wake-ups, stale tokens.
 
-use super::driver::Driver;
-use super::ready::Interest;
-use super::registration::Registration;
-use super::scheduled_io::Direction;
+use super::{Direction, Driver, Registration};
+use crate::io::Interest;
 use std::future::Future;
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -59,7 +57,7 @@ fn an_event_wakes_the_reader_and_wouldblock_clears_readiness() {
         .is_pending());
     assert_eq!(count.0.load(SeqCst), 0);
     b.write_all(b"hello").unwrap();
-    assert_eq!(driver.turn(&handle, LONG), 1);
+    assert_eq!(driver.turn(&handle, LONG).delivered, 1);
     assert_eq!(count.0.load(SeqCst), 1, "the reader was woken once");
     assert!(matches!(
         reg.poll_io(&mut cx, Direction::Read, || read(&a)),
@@ -79,7 +77,7 @@ fn unpark_ends_a_turn_without_events() {
     let handle = Arc::new(handle);
     let h = handle.clone();
     let t = std::thread::spawn(move || h.unpark());
-    assert_eq!(driver.turn(&handle, None), 0);
+    assert_eq!(driver.turn(&handle, None).delivered, 0);
     t.join().unwrap();
 }
 
@@ -95,7 +93,11 @@ fn an_event_for_a_released_token_is_dropped() {
     drop(reg);
     let (c, d) = pair();
     let reused = Registration::new(handle.clone(), c.as_raw_fd(), Interest::READABLE).unwrap();
-    assert_eq!(driver.turn(&handle, LONG), 0, "the stale event was dropped");
+    assert_eq!(
+        driver.turn(&handle, LONG).delivered,
+        0,
+        "the stale event was dropped"
+    );
     let (count, waker) = counting_waker();
     let mut cx = Context::from_waker(&waker);
     assert!(reused.poll_ready(&mut cx, Direction::Read).is_pending());

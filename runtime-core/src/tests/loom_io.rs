@@ -1,13 +1,12 @@
-//! loom models of the readiness protocol (`scheduled_io.rs`) and the driver's
-//! event delivery (`driver.rs`), on the loom stand-in of the OS poller
-//! (`sys.rs`): the real `ScheduledIo`, `Registration` and `Driver::turn`.
+//! loom models of the readiness protocol (`reactor/scheduled_io.rs`) and
+//! the reactor's event delivery (`reactor/mod.rs`), on the loom stand-in of
+//! the OS poller (`reactor/sys.rs`): the real `ScheduledIo`,
+//! `Registration` and `Driver::turn`.
 
-use super::driver::{Driver, Handle};
-use super::ready::{Interest, Ready};
-use super::registration::Registration;
-use super::scheduled_io::Direction;
+use crate::io::{Interest, Ready};
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::{thread, Arc};
+use crate::reactor::{Direction, Driver, Handle, Registration};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
