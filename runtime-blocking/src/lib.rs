@@ -44,7 +44,8 @@ mod handle;
 #[doc(hidden)]
 pub mod internal;
 mod job;
-mod loom;
+#[doc(hidden)]
+pub mod loom;
 mod oneshot;
 mod pool;
 mod queue;

@@ -1,64 +1,104 @@
-//! The crate's one door to synchronization primitives.
+//! The one door to synchronization primitives, for this crate and for
+//! `runtime-core` (which re-exports it as its own `loom` module).
 //!
-//! Every atomic, mutex, condition variable, `Arc` that guards shared protocol
-//! state, thread spawn and thread-local in this crate is named through this
-//! module. Normally it re-exports `std`; under `RUSTFLAGS="--cfg loom"` it
-//! re-exports [loom](https://docs.rs/loom)'s model-checked versions, so the
-//! loom models in `src/tests/` explore every interleaving of the real code,
-//! not of a copy.
+//! Every atomic, `UnsafeCell`, mutex, condition variable, `Arc` that guards
+//! shared protocol state, thread spawn and thread-local in either crate is
+//! named through this module. Normally it re-exports `std`; under
+//! `RUSTFLAGS="--cfg loom"` it re-exports [loom](https://docs.rs/loom)'s
+//! model-checked versions, so the loom models (each crate's `src/tests/`)
+//! explore every interleaving of the real code, not of a copy.
+//!
+//! **Internal**: `pub` only so that `runtime-core` can reach it, hidden from
+//! the docs, and not part of this crate's API.
 //!
 //! Two things cannot be modelled and are swapped here rather than `#[cfg]`'d
-//! across the crate:
+//! across the crates:
 //!
 //! * time: under loom a condition-variable wait never times out (loom has no
-//!   clock), so idle threads only leave on shutdown, and bounded waits are
-//!   unbounded. [`wait_until`] hides the difference.
-//! * the job queue (crossbeam-channel is not loom-aware): see `queue.rs`.
+//!   clock), so bounded waits are unbounded and idle threads only leave when
+//!   told to. [`wait_until`] hides the difference.
+//! * `OnceLock`: loom has none; it is `std`'s under both.
+//!
+//! (Each crate's run queues are not loom-aware either — crossbeam's — and
+//! have a stand-in of their own: `queue.rs` in each.)
 //!
 //! # Poisoned locks
 //!
-//! One policy for both crates' shims (`runtime-core/src/loom.rs` says the
-//! same): **locking a poisoned lock panics.** No user code runs under a
-//! runtime lock (not a closure, hook, waker `clone`/`wake`/`drop`, nor the
-//! drop of a value), so a lock is poisoned only if the runtime's own code
-//! panicked half-way through an update: its data can no longer be trusted,
-//! and carrying on would turn one bug into silent wrong answers (a job
-//! stranded, a count that never reaches zero). Here [`lock`] and
-//! [`wait_until`] panic with a message saying so; `runtime-core` spells the
-//! same policy `.lock().unwrap()`. (loom's mutexes never poison.)
+//! **Locking a poisoned lock panics**, through [`lock`] and [`wait_until`],
+//! with a message saying so. No user code runs under a runtime lock (not a
+//! future, closure, hook, waker `clone`/`wake`/`drop`, nor the drop of a
+//! value or an output), so a lock is poisoned only if the runtime's own code
+//! panicked half-way through an update: its data can no longer be trusted
+//! (unsafe code in `runtime-core` relies on some of it: the task registry's
+//! slots hold counted task references), and carrying on would turn one bug
+//! into silent wrong answers. loom's mutexes never poison.
 
 #[cfg(not(loom))]
-pub(crate) use std::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc, Condvar, Mutex, MutexGuard,
-    },
-    thread, thread_local,
-};
+mod imp {
+    pub use std::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
+    pub use std::{thread, thread_local};
+
+    /// `UnsafeCell` with loom's closure API.
+    pub mod cell {
+        /// `std`'s `UnsafeCell` with loom's closure API, so call sites read
+        /// the same under both configurations and loom can track every
+        /// access.
+        #[derive(Debug)]
+        pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+        impl<T> UnsafeCell<T> {
+            /// A cell holding `value`.
+            pub const fn new(value: T) -> UnsafeCell<T> {
+                UnsafeCell(std::cell::UnsafeCell::new(value))
+            }
+
+            /// Calls `f` with a pointer for reading.
+            #[inline(always)]
+            pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+                f(self.0.get())
+            }
+
+            /// Calls `f` with a pointer for writing.
+            #[inline(always)]
+            pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+                f(self.0.get())
+            }
+        }
+    }
+}
 
 #[cfg(loom)]
-pub(crate) use loom::{
-    sync::{
-        atomic::{AtomicU64, Ordering},
-        Arc, Condvar, Mutex, MutexGuard,
-    },
-    thread, thread_local,
-};
+mod imp {
+    pub use loom::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
+    pub use loom::{thread, thread_local};
+
+    /// loom's `UnsafeCell`.
+    pub mod cell {
+        pub use loom::cell::UnsafeCell;
+    }
+}
+
+pub use imp::*;
+/// loom has no `OnceLock` (module docs); nothing that uses one is modelled.
+pub use std::sync::OnceLock;
 
 use std::time::Instant;
 
-/// How many times an idle thread looks at the queue (yielding its core in
-/// between) before it goes to sleep. Under loom one look keeps the spin path
-/// covered without multiplying the state space.
+/// How many times an idle thread looks for work (yielding its core in
+/// between) before it goes to sleep: a blocking-pool thread between jobs,
+/// a worker while blocking jobs are in flight. Under loom one look keeps
+/// the spin path covered without multiplying the state space.
 #[cfg(not(loom))]
-pub(crate) const SPIN_ROUNDS: u32 = 64;
+pub const SPIN_ROUNDS: u32 = 64;
+/// Under loom (see the normal build's docs).
 #[cfg(loom)]
-pub(crate) const SPIN_ROUNDS: u32 = 1;
+pub const SPIN_ROUNDS: u32 = 1;
 
 /// Locks `m`. Panics if it is poisoned: see "Poisoned locks" in the module
 /// docs.
 #[track_caller]
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+#[inline]
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     match m.lock() {
         Ok(guard) => guard,
         Err(_) => poisoned(),
@@ -70,16 +110,17 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[track_caller]
 fn poisoned() -> ! {
     panic!(
-        "a runtime-blocking lock is poisoned: pool code panicked while holding it, \
-         which is a bug in runtime-blocking (no user code runs under its locks)"
+        "a runtime lock is poisoned: runtime code panicked while holding it, which is a bug \
+         in the runtime (no user code runs under its locks)"
     )
 }
 
 /// Waits on `cv` until notified, or until `deadline` passes (`None`: no
-/// deadline). Returns the guard and whether the deadline has passed. Spurious
-/// wake-ups happen; callers re-check their condition in a loop.
+/// deadline). Returns the guard and whether the deadline has passed.
+/// Spurious wake-ups happen; callers re-check their condition in a loop,
+/// and a deadline fixed once is never extended by them.
 #[cfg(not(loom))]
-pub(crate) fn wait_until<'a, T>(
+pub fn wait_until<'a, T>(
     cv: &Condvar,
     guard: MutexGuard<'a, T>,
     deadline: Option<Instant>,
@@ -101,7 +142,7 @@ pub(crate) fn wait_until<'a, T>(
 
 /// Under loom time does not pass: the wait ends only on a notification.
 #[cfg(loom)]
-pub(crate) fn wait_until<'a, T>(
+pub fn wait_until<'a, T>(
     cv: &Condvar,
     guard: MutexGuard<'a, T>,
     _deadline: Option<Instant>,

@@ -33,7 +33,7 @@
 //! into `queued`; `queued` only goes down after it went up for the same job,
 //! so it never borrows.
 
-use crate::loom::{AtomicU64, Ordering::*};
+use crate::loom::atomic::{AtomicU64, Ordering::*};
 
 const SHUTDOWN: u64 = 1;
 const AWAKE_SHIFT: u32 = 1;

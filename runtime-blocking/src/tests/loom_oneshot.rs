@@ -3,7 +3,8 @@
 use std::task::Poll;
 
 use super::{poll_once, CountingWaker};
-use crate::loom::{thread, Arc, AtomicU64, Ordering::SeqCst};
+use crate::loom::atomic::{AtomicU64, Ordering::SeqCst};
+use crate::loom::{thread, Arc};
 use crate::oneshot::{channel, AbortRef, AbortTarget};
 use crate::Id;
 

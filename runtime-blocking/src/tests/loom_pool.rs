@@ -2,7 +2,8 @@
 
 use super::wait;
 use crate::job::{Job, Task};
-use crate::loom::{thread, Arc, AtomicU64, Condvar, Mutex, Ordering::SeqCst};
+use crate::loom::atomic::{AtomicU64, Ordering::SeqCst};
+use crate::loom::{thread, Arc, Condvar, Mutex};
 use crate::oneshot::channel;
 use crate::{BlockingPool, Id};
 

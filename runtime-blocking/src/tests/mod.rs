@@ -12,7 +12,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-use crate::loom::{AtomicU64, Ordering::SeqCst};
+use crate::loom::atomic::{AtomicU64, Ordering::SeqCst};
 
 /// A waker that counts its wake-ups in a loom atomic (the `Arc` around it is
 /// std's because `Waker::from` needs one; it is only reference counting).

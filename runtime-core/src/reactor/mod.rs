@@ -43,7 +43,7 @@ use crate::io::Interest;
 #[cfg(all(test, loom))]
 use crate::io::Ready;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use crate::loom::{Arc, Mutex};
+use crate::loom::{lock, Arc, Mutex};
 use std::io;
 use std::os::fd::RawFd;
 use std::task::Waker;
@@ -129,7 +129,7 @@ impl Driver {
         let mut delivered = 0;
         let mut self_pipe = false;
         {
-            let regs = handle.registrations.lock().unwrap();
+            let regs = lock(&handle.registrations);
             let wakers = &mut self.wakers;
             self.poll.events(|token, ready| {
                 if token == WAKER_TOKEN {
@@ -175,7 +175,7 @@ impl Handle {
         fd: RawFd,
         interest: Interest,
     ) -> io::Result<(Arc<ScheduledIo>, usize)> {
-        let (io, token) = self.insert(&mut self.registrations.lock().unwrap())?;
+        let (io, token) = self.insert(&mut lock(&self.registrations))?;
         if let Err(e) = self.registry.register(fd, token, interest) {
             self.release(token);
             return Err(e);
@@ -209,7 +209,7 @@ impl Handle {
     /// what was written before. Fails after shutdown.
     pub(crate) fn enable_self_pipe(&self, fd: RawFd) -> io::Result<bool> {
         let token = {
-            let mut regs = self.registrations.lock().unwrap();
+            let mut regs = lock(&self.registrations);
             if regs.self_pipe.is_some() {
                 return Ok(false);
             }
@@ -218,7 +218,7 @@ impl Handle {
             token
         };
         if let Err(e) = self.registry.register(fd, token, Interest::READABLE) {
-            self.registrations.lock().unwrap().self_pipe = None;
+            lock(&self.registrations).self_pipe = None;
             self.release(token);
             return Err(e);
         }
@@ -237,7 +237,7 @@ impl Handle {
     pub(crate) fn release(&self, token: usize) {
         let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
         let removed = {
-            let mut regs = self.registrations.lock().unwrap();
+            let mut regs = lock(&self.registrations);
             match regs.slab.get(index) {
                 Some((g, _)) if *g == generation => {
                     let removed = regs.slab.remove(index);
@@ -266,7 +266,7 @@ impl Handle {
     /// ours: the layer above wakes them).
     pub(crate) fn shutdown(&self) -> bool {
         let (ios, self_pipe): (Vec<Arc<ScheduledIo>>, bool) = {
-            let mut regs = self.registrations.lock().unwrap();
+            let mut regs = lock(&self.registrations);
             regs.is_shutdown = true;
             let ios = regs.slab.iter().map(|(_, (_, io))| io.clone()).collect();
             (ios, regs.self_pipe.is_some())
@@ -279,7 +279,7 @@ impl Handle {
 
     /// Has the runtime shut down?
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.registrations.lock().unwrap().is_shutdown
+        lock(&self.registrations).is_shutdown
     }
 
     /// Resources registered now.

@@ -11,7 +11,7 @@
 
 use super::{Direction, Handle, Readiness, ReadyEvent, Registration};
 use crate::io::Interest;
-use crate::loom::{Arc, Mutex, OnceLock};
+use crate::loom::{lock, Arc, Mutex, OnceLock};
 use std::io;
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
@@ -44,7 +44,7 @@ impl<E: AsRawFd> PollEvented<E> {
     }
 
     fn bind(&self, handle: Arc<Handle>) -> io::Result<&Registration> {
-        let _guard = self.bind.lock().unwrap();
+        let _guard = lock(&self.bind);
         if let Some(r) = self.registration.get() {
             return Ok(r);
         }

@@ -65,7 +65,7 @@
 
 use crate::io::{Interest, Ready};
 use crate::loom::atomic::{AtomicUsize, Ordering::*};
-use crate::loom::Mutex;
+use crate::loom::{lock, Mutex};
 use std::task::{Context, Poll, Waker};
 
 const READY_MASK: usize = 0xff;
@@ -183,7 +183,7 @@ impl ScheduledIo {
     /// Moves the wakers of every waiter whose interest `ready` satisfies
     /// into `out`, for the caller to wake after releasing its locks.
     pub(crate) fn take_wakers(&self, ready: Ready, out: &mut Vec<Waker>) {
-        let mut w = self.waiters.lock().unwrap();
+        let mut w = lock(&self.waiters);
         if !ready.intersection(Interest::READABLE).is_empty() {
             out.extend(w.reader.take());
         }
@@ -224,7 +224,7 @@ impl ScheduledIo {
         interest: Interest,
         place: impl Fn(&mut Waiters) -> &mut Option<Waker>,
     ) -> Poll<ReadyEvent> {
-        let mut waiters = self.waiters.lock().unwrap();
+        let mut waiters = lock(&self.waiters);
         let same = place(&mut waiters)
             .as_ref()
             .is_some_and(|w| w.will_wake(cx.waker()));
@@ -233,7 +233,7 @@ impl ScheduledIo {
         } else {
             drop(waiters);
             let new = cx.waker().clone();
-            waiters = self.waiters.lock().unwrap();
+            waiters = lock(&self.waiters);
             place(&mut waiters).replace(new)
         };
         let ev = self.readiness(interest);
@@ -262,7 +262,7 @@ impl ScheduledIo {
         let k = match *key {
             Some(k) => k,
             None => {
-                let k = self.waiters.lock().unwrap().list.insert(Waiter {
+                let k = lock(&self.waiters).list.insert(Waiter {
                     interest,
                     waker: None,
                 });
@@ -280,7 +280,7 @@ impl ScheduledIo {
     /// Drops a `ready(..)` future's entry (it completed or was dropped).
     pub(crate) fn remove_waiter(&self, key: &mut Option<usize>) {
         if let Some(k) = key.take() {
-            let waiter = self.waiters.lock().unwrap().list.try_remove(k);
+            let waiter = lock(&self.waiters).list.try_remove(k);
             drop(waiter);
         }
     }

@@ -289,7 +289,7 @@ mod imp {
 #[cfg(loom)]
 mod imp {
     use super::*;
-    use crate::loom::{Arc, Condvar, Mutex};
+    use crate::loom::{lock, Arc, Condvar, Mutex};
 
     #[derive(Default)]
     struct State {
@@ -331,7 +331,7 @@ mod imp {
         }
 
         pub(crate) fn poll(&mut self, _: &Registry, timeout: Option<Duration>) -> io::Result<()> {
-            let mut s = self.shared.state.lock().unwrap();
+            let mut s = lock(&self.shared.state);
             s.last_timeout = Some(timeout);
             if timeout.is_none() {
                 while s.pending.is_empty() && s.woken.is_empty() {
@@ -368,21 +368,21 @@ mod imp {
         /// Models: `(wakes made, timeout of the last poll)`.
         #[cfg(test)]
         pub(crate) fn observed(&self) -> (usize, Option<Option<Duration>>) {
-            let s = self.0.state.lock().unwrap();
+            let s = lock(&self.0.state);
             (s.wakes, s.last_timeout)
         }
 
         /// Models: the OS reports `ready` for `token`.
         #[cfg(test)]
         pub(crate) fn inject(&self, token: usize, ready: Ready) {
-            self.0.state.lock().unwrap().pending.push((token, ready));
+            lock(&self.0.state).pending.push((token, ready));
             self.0.cv.notify_one();
         }
     }
 
     impl Waker {
         pub(crate) fn wake(&self) -> io::Result<()> {
-            let mut s = self.0.state.lock().unwrap();
+            let mut s = lock(&self.0.state);
             s.woken.push(self.1);
             s.wakes += 1;
             drop(s);

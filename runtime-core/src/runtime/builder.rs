@@ -1,5 +1,7 @@
 use super::Runtime;
-use crate::scheduler::{self, current_thread, multi_thread, Callback, Config};
+use crate::scheduler::{
+    self, current_thread, multi_thread, run_hook, Callback, Config, Flavor, EVENT_INTERVAL,
+};
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -15,7 +17,7 @@ use std::time::Duration;
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
 pub struct Builder {
-    kind: Kind,
+    kind: Flavor,
     worker_threads: Option<usize>,
     start_paused: bool,
     slow_poll_threshold: Option<Duration>,
@@ -30,27 +32,21 @@ pub struct Builder {
     on_thread_stop: Option<Callback>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    MultiThread,
-    CurrentThread,
-}
-
 impl Builder {
     /// A work-stealing runtime with one worker thread per CPU core (change it
     /// with [`worker_threads`](Self::worker_threads)).
     pub fn new_multi_thread() -> Builder {
-        Builder::new(Kind::MultiThread)
+        Builder::new(Flavor::MultiThread)
     }
 
     /// A runtime that runs every task on the thread calling
     /// [`Runtime::block_on`], in FIFO order: deterministic, like asyncio's
     /// event loop.
     pub fn new_current_thread() -> Builder {
-        Builder::new(Kind::CurrentThread)
+        Builder::new(Flavor::CurrentThread)
     }
 
-    fn new(kind: Kind) -> Builder {
+    fn new(kind: Flavor) -> Builder {
         Builder {
             kind,
             worker_threads: None,
@@ -60,7 +56,7 @@ impl Builder {
             thread_keep_alive: Duration::from_secs(10),
             thread_name: None,
             name: None,
-            global_queue_interval: 61,
+            global_queue_interval: EVENT_INTERVAL,
             disable_lifo_slot: false,
             on_thread_start: None,
             on_thread_stop: None,
@@ -257,10 +253,10 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             disable_lifo_slot: self.disable_lifo_slot,
             name: self.name.as_deref().map(Into::into),
-            ..Config::new(blocking)
+            ..Config::new(self.kind, blocking)
         };
         match self.kind {
-            Kind::CurrentThread => {
+            Flavor::CurrentThread => {
                 if let Some(n) = self.worker_threads {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
@@ -271,14 +267,14 @@ impl Builder {
                         ),
                     ));
                 }
-                let shared = current_thread::Shared::new(&config)?;
+                let shared = current_thread::Shared::new(config)?;
                 Runtime::from_parts(
                     scheduler::Handle::Current(shared),
                     Vec::new(),
                     self.slow_poll_threshold,
                 )
             }
-            Kind::MultiThread => {
+            Flavor::MultiThread => {
                 if self.start_paused {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidInput,
@@ -297,49 +293,14 @@ impl Builder {
                         Some(n) => n,
                         None => default_workers(),
                     };
-                let shared = multi_thread::Shared::new(n, config)?;
-                let handle = scheduler::Handle::Multi(shared.clone());
-                let mut threads = Vec::with_capacity(n);
-                for index in 0..n {
-                    let worker_shared = shared.clone();
-                    let spawned = crate::loom::thread::Builder::new()
-                        .name(format!("{thread_name}-{index}"))
-                        .spawn(move || {
-                            let shared = worker_shared;
-                            run_hook(shared.config.on_thread_start.as_ref(), "on_thread_start");
-                            let stop = shared.config.on_thread_stop.clone();
-                            multi_thread::Shared::run_worker(shared, index);
-                            run_hook(stop.as_ref(), "on_thread_stop");
-                        });
-                    match spawned {
-                        Ok(t) => threads.push(t),
-                        Err(e) => {
-                            // Workers that did start, and the worker count
-                            // they expect, must not outlive this error.
-                            shared.begin_shutdown();
-                            for t in threads {
-                                let _ = t.join();
-                            }
-                            return Err(e);
-                        }
-                    }
-                }
-                Runtime::from_parts(handle, threads, self.slow_poll_threshold)
+                let (shared, threads) = multi_thread::launch(n, config, &thread_name)?;
+                Runtime::from_parts(
+                    scheduler::Handle::Multi(shared),
+                    threads,
+                    self.slow_poll_threshold,
+                )
             }
         }
-    }
-}
-
-/// Runs a thread hook; a panic in it is reported and contained, so the worker
-/// still serves (or still exits cleanly).
-fn run_hook(hook: Option<&Callback>, which: &str) {
-    use runtime_blocking::internal::{self, Panicked};
-    if let Err(msg) = internal::run_hook(hook.map(|f| &**f)) {
-        let what = Panicked(msg.as_deref());
-        tracing::error!(
-            hook = which,
-            "a runtime thread hook {what}; the thread carries on"
-        );
     }
 }
 

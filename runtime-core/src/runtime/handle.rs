@@ -76,7 +76,7 @@ impl Handle {
     /// one. (If several threads run `run_forever` at once, a stop ends one
     /// of them.) `block_on` and the tasks are not affected.
     pub fn stop(&self) {
-        self.inner.stop().notify_one();
+        self.inner.common().stop.notify_one();
     }
 
     /// Makes this runtime current on this thread until the guard drops, so
@@ -148,12 +148,12 @@ impl Handle {
     /// This runtime's [`Id`](super::Id): unique among the runtimes this
     /// process has built, equal for every handle of one runtime.
     pub fn id(&self) -> super::Id {
-        self.inner.id()
+        self.inner.common().config.id
     }
 
     /// The name given with [`Builder::name`](crate::Builder::name), if any.
     pub fn name(&self) -> Option<&str> {
-        self.inner.name()
+        self.inner.common().config.name.as_deref()
     }
 }
 

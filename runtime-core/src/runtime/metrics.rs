@@ -1,5 +1,5 @@
 use crate::loom::atomic::Ordering::{Acquire, Relaxed};
-use crate::scheduler::{self, multi_thread::WorkerMetrics};
+use crate::scheduler::{self, WorkerMetrics};
 use std::fmt;
 
 /// Counters of a running runtime, readable at any time, cheap enough to poll
@@ -28,21 +28,19 @@ impl RuntimeMetrics {
     }
 
     fn worker(&self, i: usize) -> &WorkerMetrics {
-        match &self.handle {
-            scheduler::Handle::Multi(s) => s.worker_metrics(i),
-            scheduler::Handle::Current(s) => {
-                assert_eq!(i, 0, "a current-thread runtime has one worker (index 0)");
-                s.metrics()
-            }
-        }
+        let workers = &self.handle.common().workers;
+        assert!(
+            i < workers.len(),
+            "worker index {i} out of range: this runtime has {} worker(s), 0 to {}",
+            workers.len(),
+            workers.len() - 1
+        );
+        &workers[i]
     }
 
     /// Worker threads (1 for the current-thread flavor).
     pub fn num_workers(&self) -> usize {
-        match &self.handle {
-            scheduler::Handle::Multi(s) => s.num_workers(),
-            scheduler::Handle::Current(_) => 1,
-        }
+        self.handle.common().workers.len()
     }
 
     /// Tasks spawned and not yet finished.
@@ -80,17 +78,17 @@ impl RuntimeMetrics {
 
     /// Threads of the runtime's blocking pool (busy or idle).
     pub fn num_blocking_threads(&self) -> usize {
-        self.handle.blocking().num_threads()
+        self.handle.common().blocking().num_threads()
     }
 
     /// Blocking-pool threads waiting for a job.
     pub fn num_idle_blocking_threads(&self) -> usize {
-        self.handle.blocking().idle_threads()
+        self.handle.common().blocking().idle_threads()
     }
 
     /// Blocking jobs waiting for a thread.
     pub fn blocking_queue_depth(&self) -> usize {
-        self.handle.blocking().queue_depth()
+        self.handle.common().blocking().queue_depth()
     }
 
     /// Tasks waiting in the global injection queue (for the current-thread
@@ -140,12 +138,10 @@ impl RuntimeMetrics {
 
     /// Tasks in worker `i`'s local queue (not counting its LIFO slot).
     pub fn worker_local_queue_depth(&self, i: usize) -> usize {
+        self.worker(i); // checks `i`
         match &self.handle {
             scheduler::Handle::Multi(s) => s.worker_local_queue_depth(i),
-            scheduler::Handle::Current(_) => {
-                assert_eq!(i, 0, "a current-thread runtime has one worker (index 0)");
-                0
-            }
+            scheduler::Handle::Current(_) => 0,
         }
     }
 }

@@ -24,7 +24,6 @@ use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// The runtime: a scheduler, its worker threads, and every task on it —
@@ -57,9 +56,9 @@ use std::time::Duration;
 pub struct Runtime {
     handle: Handle,
     /// Worker threads not yet joined (empty for current-thread).
-    threads: Mutex<Vec<ThreadHandle<()>>>,
+    threads: Vec<ThreadHandle<()>>,
     /// Samples the workers for slow polls (none if turned off).
-    watchdog: Mutex<Option<watchdog::Watchdog>>,
+    watchdog: Option<watchdog::Watchdog>,
     /// Set by the first shutdown (`shutdown_timeout` or drop): a later
     /// one has nothing left to do, and must not wait again.
     shut_down: bool,
@@ -81,16 +80,18 @@ impl Runtime {
         threads: Vec<ThreadHandle<()>>,
         slow_poll_threshold: Option<Duration>,
     ) -> io::Result<Runtime> {
-        let rt = Runtime {
+        let mut rt = Runtime {
             handle: Handle { inner },
-            threads: Mutex::new(threads),
-            watchdog: Mutex::new(None),
+            threads,
+            watchdog: None,
             shut_down: false,
         };
         if let Some(threshold) = slow_poll_threshold {
             // On error, dropping `rt` shuts the workers down again.
-            let w = watchdog::Watchdog::start(rt.handle.inner.clone(), threshold)?;
-            *rt.watchdog.lock().unwrap() = Some(w);
+            rt.watchdog = Some(watchdog::Watchdog::start(
+                rt.handle.inner.clone(),
+                threshold,
+            )?);
         }
         Ok(rt)
     }
@@ -178,7 +179,7 @@ impl Runtime {
         let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         let inner = &self.handle.inner;
         inner.begin_shutdown();
-        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let threads = std::mem::take(&mut self.threads);
         if !context::in_runtime() && !threads.is_empty() {
             let all_exited = match (inner, left()) {
                 (scheduler::Handle::Multi(s), Some(t)) => s.wait_workers(Some(t)),
@@ -199,12 +200,7 @@ impl Runtime {
         // The watchdog kept watching while the workers finished their last
         // polls; stopping it takes one more sample, so a slow poll still
         // running now is reported too.
-        if let Some(mut w) = self
-            .watchdog
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
+        if let Some(mut w) = self.watchdog.take() {
             w.stop();
         }
         // asyncio's "Task was destroyed but it is pending!": what is about
@@ -221,7 +217,7 @@ impl Runtime {
         // Queued blocking jobs are cancelled; running ones cannot be
         // interrupted, so we wait for them (for what is left of `timeout`;
         // not at all from inside async code, where waiting could deadlock).
-        let pool = inner.blocking();
+        let pool = inner.common().blocking();
         if context::in_runtime() {
             pool.shutdown_timeout(Duration::ZERO);
         } else {

@@ -68,7 +68,7 @@ impl Runtime {
             }
         };
         self.block_on(async {
-            let mut stopped = pin!(inner.stop().notified());
+            let mut stopped = pin!(inner.common().stop.notified());
             poll_fn(|cx| {
                 // A stop first: a pending stop wins over Ctrl-C.
                 if stopped.as_mut().poll(cx).is_ready() {

@@ -62,8 +62,8 @@
 //! builds a runtime (and so none starts this thread).
 
 use crate::loom::atomic::Ordering::Relaxed;
-use crate::loom::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
-use crate::scheduler::{self, multi_thread::WorkerMetrics};
+use crate::loom::{lock, wait_until, Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use crate::scheduler;
 use crate::task::{Id, TaskInfo};
 use std::time::{Duration, Instant};
 
@@ -140,7 +140,12 @@ impl Watchdog {
         handle: scheduler::Handle,
         threshold: Duration,
     ) -> std::io::Result<Watchdog> {
-        let seen = workers(&handle).iter().map(|_| Seen::default()).collect();
+        let seen = handle
+            .common()
+            .workers
+            .iter()
+            .map(|_| Seen::default())
+            .collect();
         let watched = Arc::new(Watched {
             handle,
             threshold,
@@ -151,7 +156,7 @@ impl Watchdog {
             }),
         });
         let p = process();
-        let mut list = p.list.lock().unwrap();
+        let mut list = lock(&p.list);
         if !list.started {
             crate::loom::thread::Builder::new()
                 .name("runtime-watchdog".into())
@@ -191,18 +196,11 @@ impl Drop for Watchdog {
     }
 }
 
-fn workers(handle: &scheduler::Handle) -> Vec<&WorkerMetrics> {
-    match handle {
-        scheduler::Handle::Multi(s) => (0..s.num_workers()).map(|i| s.worker_metrics(i)).collect(),
-        scheduler::Handle::Current(s) => vec![s.metrics()],
-    }
-}
-
 /// The watchdog thread: samples each runtime when it is due, sleeps until the
 /// next one is.
 fn run(p: &Process) {
     let mut due = Vec::new();
-    let mut list = p.list.lock().unwrap();
+    let mut list = lock(&p.list);
     loop {
         let now = Instant::now();
         let mut next: Option<Instant> = None;
@@ -218,10 +216,10 @@ fn run(p: &Process) {
             for w in due.drain(..) {
                 w.sample(false);
             }
-            list = p.list.lock().unwrap();
+            list = lock(&p.list);
             continue;
         }
-        list = wait(p, list, next, now);
+        list = wait(p, list, next);
     }
 }
 
@@ -231,14 +229,10 @@ fn wait<'a>(
     p: &'a Process,
     mut list: MutexGuard<'a, List>,
     until: Option<Instant>,
-    now: Instant,
 ) -> MutexGuard<'a, List> {
     list.waiting = true;
     list.sleeping_until = until;
-    list = match until {
-        None => p.wake.wait(list).unwrap(),
-        Some(t) => p.wake.wait_timeout(list, t - now).unwrap().0,
-    };
+    list = wait_until(&p.wake, list, until).0;
     list.waiting = false;
     list.sleeping_until = None;
     list
@@ -263,14 +257,17 @@ impl Watched {
     fn sample(&self, last: bool) {
         let mut reports = Vec::new();
         {
-            let mut sampling = self.sampling.lock().unwrap();
+            let mut sampling = lock(&self.sampling);
             if sampling.stopped {
                 return;
             }
             sampling.stopped = last;
             let now = Instant::now();
-            for (m, s) in workers(&self.handle)
-                .into_iter()
+            for (m, s) in self
+                .handle
+                .common()
+                .workers
+                .iter()
                 .zip(sampling.seen.iter_mut())
             {
                 let task = m.current_task.load(Relaxed);

@@ -19,16 +19,12 @@
 //! Shutdown closes the queue under its lock (later schedules drop their task)
 //! and cancels every task through the registry.
 
-use super::multi_thread::WorkerMetrics;
 use super::park::Parker;
-use super::{Config, Reports};
+use super::{Common, Config, WorkerMetrics, EVENT_INTERVAL};
 use crate::coop;
-use crate::driver::Driver;
 use crate::loom::atomic::Ordering::*;
-use crate::loom::{Arc, Mutex};
-use crate::task::{
-    self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
-};
+use crate::loom::{lock, Arc, Mutex};
+use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Schedule, Task};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -39,29 +35,15 @@ use std::task::{Context, Poll, Wake, Waker};
 /// wakes it sooner).
 const MAX_PAUSED_NAP: std::time::Duration = std::time::Duration::from_millis(1);
 
-/// Tasks run between two polls of the `block_on` future (when it was woken)
-/// and of the driver.
-const EVENT_INTERVAL: usize = 61;
-
 pub(crate) struct Shared {
+    /// What both flavors share: the registry, the driver (parked on by the
+    /// driving thread), reports, settings, and the one worker's counters
+    /// (written only by the thread holding the core).
+    pub(crate) common: Common,
     queue: Mutex<Queue>,
     /// The driving thread sleeps here (in the driver, see `park_on`).
     parker: Parker,
     core: Mutex<CoreState>,
-    pub(crate) registry: Registry,
-    /// Timers and I/O, parked on by the driving thread.
-    pub(crate) driver: Driver,
-    pub(crate) reports: Reports,
-    /// `Handle::stop` → `Runtime::run_forever` (a stored permit if none runs).
-    pub(crate) stop: tokio::sync::Notify,
-    pub(crate) blocking: runtime_blocking::BlockingPool,
-    /// Written only by the thread holding the core.
-    metrics: WorkerMetrics,
-    /// `Config::watch_polls`.
-    watch_polls: bool,
-    /// `Config::id` and `Config::name`.
-    pub(crate) id: crate::runtime::Id,
-    pub(crate) name: Option<std::sync::Arc<str>>,
 }
 
 struct Queue {
@@ -100,8 +82,9 @@ impl Wake for MainWaker {
 }
 
 impl Shared {
-    pub(crate) fn new(config: &Config) -> std::io::Result<Arc<Shared>> {
+    pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         Ok(Arc::new(Shared {
+            common: Common::new(0, config)?,
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
                 closed: false,
@@ -111,15 +94,6 @@ impl Shared {
                 taken: false,
                 waiters: Vec::new(),
             }),
-            registry: Registry::new(0),
-            driver: Driver::new(config.start_paused)?,
-            reports: Reports::default(),
-            stop: tokio::sync::Notify::new(),
-            blocking: config.blocking.clone(),
-            metrics: WorkerMetrics::default(),
-            watch_polls: config.watch_polls,
-            id: config.id,
-            name: config.name.clone(),
         }))
     }
 
@@ -128,8 +102,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shard = this.registry.shared_shard();
-        let (join, notified) = task::spawn(future, this.clone(), &this.registry, shard, meta);
+        let registry = &this.common.registry;
+        let shard = registry.shared_shard();
+        let (join, notified) = task::spawn(future, this.clone(), registry, shard, meta);
         if let Some(notified) = notified {
             this.push(notified);
         }
@@ -138,7 +113,7 @@ impl Shared {
 
     fn push(&self, task: Notified) {
         let rejected = {
-            let mut q = self.queue.lock().unwrap();
+            let mut q = lock(&self.queue);
             if q.closed {
                 Some(task)
             } else {
@@ -154,19 +129,19 @@ impl Shared {
 
     /// Wakes the driving thread (in the driver or on its condvar).
     pub(crate) fn unpark_driver(&self) {
-        self.parker.unpark(Some(&self.driver));
+        self.parker.unpark(Some(&self.common.driver));
     }
 
     fn pop(&self) -> Option<Notified> {
-        self.queue.lock().unwrap().tasks.pop_front()
+        lock(&self.queue).tasks.pop_front()
     }
 
-    pub(crate) fn metrics(&self) -> &WorkerMetrics {
-        &self.metrics
+    fn metrics(&self) -> &WorkerMetrics {
+        &self.common.workers[0]
     }
 
     pub(crate) fn queue_depth(&self) -> usize {
-        self.queue.lock().unwrap().tasks.len()
+        lock(&self.queue).tasks.len()
     }
 
     pub(crate) fn block_on<F: Future>(this: &Arc<Shared>, future: F) -> F::Output {
@@ -200,7 +175,7 @@ impl Shared {
     }
 
     fn try_take_core(&self, me: &std::sync::Arc<MainWaker>) -> bool {
-        let mut core = self.core.lock().unwrap();
+        let mut core = lock(&self.core);
         if !core.taken {
             core.taken = true;
             return true;
@@ -213,7 +188,7 @@ impl Shared {
 
     fn release_core(&self) {
         let waiters = {
-            let mut core = self.core.lock().unwrap();
+            let mut core = lock(&self.core);
             core.taken = false;
             std::mem::take(&mut core.waiters)
         };
@@ -236,7 +211,7 @@ impl Shared {
                 self.0.add_busy(self.1);
             }
         }
-        let mut busy = Busy(&self.metrics, std::time::Instant::now());
+        let mut busy = Busy(self.metrics(), std::time::Instant::now());
         loop {
             if me.woken.swap(false, AcqRel) {
                 if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(cx)) {
@@ -244,12 +219,12 @@ impl Shared {
                 }
             }
             let mut ran = 0;
-            while ran < EVENT_INTERVAL {
+            while ran < EVENT_INTERVAL as usize {
                 match self.pop() {
                     Some(task) => {
-                        WorkerMetrics::bump(&self.metrics.polls);
-                        if self.watch_polls {
-                            self.metrics.polling(task.id().as_u64());
+                        WorkerMetrics::bump(&self.metrics().polls);
+                        if self.common.config.watch_polls {
+                            self.metrics().polling(task.id().as_u64());
                         }
                         task.run();
                     }
@@ -258,8 +233,8 @@ impl Shared {
                 ran += 1;
             }
             // Reset after the batch, not after each poll.
-            self.metrics.not_polling();
-            if self.driver.maintain() {
+            self.metrics().not_polling();
+            if self.common.driver.maintain() {
                 continue;
             }
             if ran == 0 && !me.woken.load(Acquire) {
@@ -275,17 +250,18 @@ impl Shared {
     /// `busy_since`: the start of the busy span a park ends (a new one
     /// starts when it wakes).
     fn idle_until_woken(&self, busy_since: &mut std::time::Instant) {
-        let time = &self.driver.time;
+        let driver = &self.common.driver;
+        let time = &driver.time;
         let mut max = None;
         if time.clock.is_paused() {
             // A running blocking job may still wake a task at an earlier
             // (virtual) time: don't jump past it; look again soon.
-            let blocking_idle =
-                self.blocking.busy_threads() == 0 && self.blocking.queue_depth() == 0;
+            let blocking_idle = self.common.blocking().busy_threads() == 0
+                && self.common.blocking().queue_depth() == 0;
             if !blocking_idle {
                 max = Some(MAX_PAUSED_NAP);
             } else if let Some(deadline) = time.next_deadline() {
-                if self.driver.poll_io() > 0 {
+                if driver.poll_io() > 0 {
                     return;
                 }
                 time.clock.advance_to(deadline);
@@ -293,23 +269,23 @@ impl Shared {
                 return;
             }
         }
-        WorkerMetrics::bump(&self.metrics.parks);
-        WorkerMetrics::bump(&self.metrics.park_unpark);
-        self.metrics.add_busy(*busy_since);
-        self.parker.park_on(&self.driver, max);
-        WorkerMetrics::bump(&self.metrics.park_unpark);
+        WorkerMetrics::bump(&self.metrics().parks);
+        WorkerMetrics::bump(&self.metrics().park_unpark);
+        self.metrics().add_busy(*busy_since);
+        self.parker.park_on(driver, max);
+        WorkerMetrics::bump(&self.metrics().park_unpark);
         *busy_since = std::time::Instant::now();
     }
 
-    pub(crate) fn shutdown_tasks(&self) {
-        self.registry.close_and_shutdown();
+    /// Closes the queue (shutdown, after the registry cancelled every task):
+    /// drops what is queued, and every later schedule drops its task.
+    pub(crate) fn close_queue(&self) {
         let leftovers = {
-            let mut q = self.queue.lock().unwrap();
+            let mut q = lock(&self.queue);
             q.closed = true;
             std::mem::take(&mut q.tasks)
         };
         drop(leftovers);
-        self.driver.shutdown();
     }
 }
 
@@ -320,10 +296,10 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: RawTask) -> Option<Task> {
-        self.registry.remove(task, None)
+        self.common.registry.remove(task, None)
     }
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
-        self.reports.unhandled_panic(task, error);
+        self.common.reports.unhandled_panic(task, error);
     }
 }

@@ -1,17 +1,29 @@
-//! The two scheduler flavors behind one internal handle.
+//! The two scheduler flavors behind one internal handle, over one common
+//! part.
 //!
 //! * `multi_thread`: N workers, each with a local queue + LIFO slot, a global
-//!   injector, work stealing, and the searching/parking protocol of `idle.rs`.
+//!   injector, work stealing, and the searching/parking protocol of
+//!   `multi_thread/idle.rs`.
 //! * `current_thread`: one FIFO queue driven by whichever thread is inside
 //!   `block_on` — deterministic, like asyncio's ready queue.
+//!
+//! What is not a way of running tasks — the live-task registry, the driver
+//! (timers, I/O, signals, children), the reports, the stop permit, the
+//! settings, the blocking pool and the per-worker counters — is the same for
+//! both: [`Common`], reached as [`Handle::common`]. A flavor match remains
+//! only where the flavors differ.
 
 pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod queue;
+mod worker_metrics;
+
+pub(crate) use worker_metrics::WorkerMetrics;
 
 use crate::coop;
 use crate::driver::Driver;
+use crate::loom::atomic::{AtomicUsize, Ordering::Relaxed};
 use crate::loom::Arc;
 pub(crate) use crate::runtime::Reports;
 use crate::task::{JoinHandle, Meta, Registry};
@@ -21,8 +33,26 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+/// Tasks a thread runs between two looks at timers and I/O without
+/// parking (and, multi-thread, at the injector ahead of its own queue;
+/// `Builder::global_queue_interval`), between two polls of a current-thread
+/// `block_on` future and of a `LocalSet`'s own future. Go's and tokio's
+/// number: prime, so it does not fall into step with a program's own
+/// periods.
+pub(crate) const EVENT_INTERVAL: u32 = 61;
+
+/// Which scheduler runs the tasks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// One FIFO queue, driven by the thread in `block_on`.
+    CurrentThread,
+    /// Work-stealing worker threads.
+    MultiThread,
+}
+
 /// Settings both flavors share.
 pub(crate) struct Config {
+    pub(crate) flavor: Flavor,
     pub(crate) start_paused: bool,
     /// The runtime's own pool for `spawn_blocking`.
     pub(crate) blocking: runtime_blocking::BlockingPool,
@@ -45,15 +75,17 @@ pub(crate) struct Config {
 }
 
 impl Config {
-    /// The defaults, with `blocking` as the runtime's blocking pool.
-    pub(crate) fn new(blocking: runtime_blocking::BlockingPool) -> Config {
+    /// The defaults of `flavor`, with `blocking` as the runtime's blocking
+    /// pool.
+    pub(crate) fn new(flavor: Flavor, blocking: runtime_blocking::BlockingPool) -> Config {
         Config {
+            flavor,
             start_paused: false,
             blocking,
             on_thread_start: None,
             on_thread_stop: None,
             watch_polls: false,
-            global_queue_interval: 61,
+            global_queue_interval: EVENT_INTERVAL,
             disable_lifo_slot: false,
             name: None,
             id: crate::runtime::Id::next(),
@@ -63,6 +95,62 @@ impl Config {
 
 pub(crate) type Callback = std::sync::Arc<dyn Fn() + Send + Sync>;
 
+/// Runs a thread hook; a panic in it is reported and contained, so the
+/// thread still serves (or still exits cleanly).
+pub(crate) fn run_hook(hook: Option<&Callback>, which: &str) {
+    use runtime_blocking::internal::{self, Panicked};
+    if let Err(msg) = internal::run_hook(hook.map(|f| &**f)) {
+        let what = Panicked(msg.as_deref());
+        tracing::error!(
+            hook = which,
+            "a runtime thread hook {what}; the thread carries on"
+        );
+    }
+}
+
+/// What both flavors share (module docs).
+pub(crate) struct Common {
+    pub(crate) registry: Registry,
+    /// Timers, I/O, signals, children: parked on by an idle thread.
+    pub(crate) driver: Driver,
+    pub(crate) reports: Reports,
+    /// `Handle::stop` → `Runtime::run_forever` (a stored permit if none runs).
+    pub(crate) stop: tokio::sync::Notify,
+    pub(crate) config: Config,
+    /// One per worker (one for the current-thread flavor), each written
+    /// only by the thread running that worker.
+    pub(crate) workers: Box<[WorkerMetrics]>,
+    /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).
+    /// While there are some, an idle multi-thread worker spins briefly
+    /// before it sleeps, since a job's result is likely to wake a task soon
+    /// (`multi_thread/idle.rs`).
+    pub(crate) blocking_in_flight: AtomicUsize,
+}
+
+impl Common {
+    /// The common part of a runtime of `num_workers` workers (0 for the
+    /// current-thread flavor, which has one worker's counters but no
+    /// worker threads).
+    pub(crate) fn new(num_workers: usize, config: Config) -> std::io::Result<Common> {
+        Ok(Common {
+            registry: Registry::new(num_workers),
+            driver: Driver::new(config.start_paused)?,
+            reports: Reports::default(),
+            stop: tokio::sync::Notify::new(),
+            workers: (0..num_workers.max(1))
+                .map(|_| WorkerMetrics::default())
+                .collect(),
+            config,
+            blocking_in_flight: AtomicUsize::new(0),
+        })
+    }
+
+    /// The runtime's own blocking pool, for `spawn_blocking`.
+    pub(crate) fn blocking(&self) -> &runtime_blocking::BlockingPool {
+        &self.config.blocking
+    }
+}
+
 #[derive(Clone)]
 pub(crate) enum Handle {
     Multi(Arc<multi_thread::Shared>),
@@ -70,6 +158,14 @@ pub(crate) enum Handle {
 }
 
 impl Handle {
+    /// The part both flavors share.
+    pub(crate) fn common(&self) -> &Common {
+        match self {
+            Handle::Multi(s) => &s.common,
+            Handle::Current(s) => &s.common,
+        }
+    }
+
     pub(crate) fn spawn<F>(&self, future: F, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -82,76 +178,48 @@ impl Handle {
     }
 
     pub(crate) fn registry(&self) -> &Registry {
-        match self {
-            Handle::Multi(s) => &s.registry,
-            Handle::Current(s) => &s.registry,
-        }
-    }
-
-    pub(crate) fn id(&self) -> crate::runtime::Id {
-        match self {
-            Handle::Multi(s) => s.config.id,
-            Handle::Current(s) => s.id,
-        }
-    }
-
-    pub(crate) fn name(&self) -> Option<&str> {
-        match self {
-            Handle::Multi(s) => s.config.name.as_deref(),
-            Handle::Current(s) => s.name.as_deref(),
-        }
+        &self.common().registry
     }
 
     pub(crate) fn reports(&self) -> &Reports {
-        match self {
-            Handle::Multi(s) => &s.reports,
-            Handle::Current(s) => &s.reports,
-        }
-    }
-
-    /// Where `Handle::stop` leaves its permit for `Runtime::run_forever`.
-    pub(crate) fn stop(&self) -> &tokio::sync::Notify {
-        match self {
-            Handle::Multi(s) => &s.stop,
-            Handle::Current(s) => &s.stop,
-        }
-    }
-
-    /// Runs `f` on this runtime's blocking pool, inside this runtime's
-    /// context (see [`in_context`]).
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let f = in_context(self.clone(), f);
-        match self {
-            Handle::Multi(s) => multi_thread::Shared::spawn_blocking(s, f),
-            Handle::Current(s) => s.blocking.spawn(f),
-        }
-    }
-
-    pub(crate) fn blocking(&self) -> &runtime_blocking::BlockingPool {
-        match self {
-            Handle::Multi(s) => &s.config.blocking,
-            Handle::Current(s) => &s.blocking,
-        }
+        &self.common().reports
     }
 
     /// Timers and I/O.
     pub(crate) fn driver(&self) -> &Driver {
-        match self {
-            Handle::Multi(s) => &s.driver,
-            Handle::Current(s) => &s.driver,
-        }
+        &self.common().driver
     }
 
     pub(crate) fn time(&self) -> &crate::time::driver::Driver {
         &self.driver().time
     }
 
-    pub(crate) fn io(&self) -> &crate::loom::Arc<crate::reactor::Handle> {
+    pub(crate) fn io(&self) -> &Arc<crate::reactor::Handle> {
         &self.driver().io
+    }
+
+    /// Runs `f` on this runtime's blocking pool, inside this runtime's
+    /// context (see [`in_context`]), counted in
+    /// [`Common::blocking_in_flight`] until it has run or been dropped.
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        struct InFlight(Handle);
+        impl Drop for InFlight {
+            fn drop(&mut self) {
+                self.0.common().blocking_in_flight.fetch_sub(1, Relaxed);
+            }
+        }
+        let common = self.common();
+        common.blocking_in_flight.fetch_add(1, Relaxed);
+        let in_flight = InFlight(self.clone());
+        let f = in_context(self.clone(), f);
+        common.blocking().spawn(move || {
+            let _in_flight = in_flight;
+            f()
+        })
     }
 
     /// Wakes whoever must watch a newly inserted timer.
@@ -179,26 +247,30 @@ impl Handle {
 
     /// Stops the workers (they exit after their current poll) without waiting.
     pub(crate) fn begin_shutdown(&self) {
-        match self {
-            Handle::Multi(s) => s.begin_shutdown(),
-            Handle::Current(_) => {}
+        if let Handle::Multi(s) = self {
+            s.begin_shutdown();
         }
     }
 
-    /// Cancels every live task and empties the queues. Idempotent.
+    /// Cancels every live task, empties the run queues and fails every I/O
+    /// resource. Idempotent.
     pub(crate) fn shutdown_tasks(&self) {
+        let common = self.common();
+        common.registry.close_and_shutdown();
         match self {
-            Handle::Multi(s) => s.shutdown_tasks(),
-            Handle::Current(s) => s.shutdown_tasks(),
+            Handle::Multi(s) => s.drain_inject(),
+            Handle::Current(s) => s.close_queue(),
         }
+        common.driver.shutdown();
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Handle::Multi(s) => write!(f, "MultiThread({} workers)", s.num_workers()),
-            Handle::Current(_) => f.write_str("CurrentThread"),
+        let common = self.common();
+        match common.config.flavor {
+            Flavor::MultiThread => write!(f, "MultiThread({} workers)", common.workers.len()),
+            Flavor::CurrentThread => f.write_str("CurrentThread"),
         }
     }
 }

@@ -25,7 +25,7 @@
 
 use crate::driver::Driver;
 use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::{Condvar, Mutex};
+use crate::loom::{lock, wait_until, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 const EMPTY: usize = 0;
@@ -94,7 +94,7 @@ impl Parker {
         // timeout, never for the whole timeout again. (A timeout too large
         // for an `Instant` is as good as none.)
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
-        let mut guard = self.lock.lock().unwrap();
+        let mut guard = lock(&self.lock);
         if let Err(actual) = self
             .state
             .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
@@ -104,19 +104,13 @@ impl Parker {
             return;
         }
         loop {
-            guard = match deadline {
-                None => self.cvar.wait(guard).unwrap(),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    let (g, res) = self.cvar.wait_timeout(guard, left).unwrap();
-                    if res.timed_out() || Instant::now() >= deadline {
-                        // Whatever happened, leave without a token.
-                        self.state.store(EMPTY, SeqCst);
-                        return;
-                    }
-                    g
-                }
-            };
+            let (g, timed_out) = wait_until(&self.cvar, guard, deadline);
+            guard = g;
+            if timed_out {
+                // Whatever happened, leave without a token.
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
             if self.take_token() {
                 return;
             }
@@ -135,7 +129,7 @@ impl Parker {
         match self.state.swap(NOTIFIED, SeqCst) {
             EMPTY | NOTIFIED => {}
             PARKED_CONDVAR => {
-                drop(self.lock.lock().unwrap());
+                drop(lock(&self.lock));
                 self.cvar.notify_one();
             }
             PARKED_DRIVER => driver
@@ -174,7 +168,7 @@ mod tests {
         let noise = std::thread::spawn(move || {
             let until = Instant::now() + Duration::from_secs(20);
             while !d2.load(SeqCst) && Instant::now() < until {
-                drop(p2.lock.lock().unwrap());
+                drop(lock(&p2.lock));
                 p2.cvar.notify_one();
                 std::thread::sleep(Duration::from_millis(5));
             }

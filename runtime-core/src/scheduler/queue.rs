@@ -102,7 +102,7 @@ mod imp {
     //! reading crossbeam could give.
     use super::*;
     use crate::loom::atomic::{AtomicUsize, Ordering::Relaxed};
-    use crate::loom::{Arc, Mutex};
+    use crate::loom::{lock, Arc, Mutex};
     use std::collections::VecDeque;
 
     struct Queue {
@@ -118,7 +118,7 @@ mod imp {
             }
         }
         fn with<R>(&self, f: impl FnOnce(&mut VecDeque<Notified>) -> R) -> R {
-            let mut q = self.tasks.lock().unwrap();
+            let mut q = lock(&self.tasks);
             let r = f(&mut q);
             self.len.store(q.len(), Relaxed);
             r

@@ -1,14 +1,8 @@
 //! `block_in_place`: run blocking code on this worker's thread, after
-//! handing the worker's queue to another thread (tokio's, same name).
-//!
-//! The hand-off itself — the worker's core into its slot, a replacement
-//! thread, taking the core back — is the worker loop's business
-//! (`scheduler/multi_thread/worker.rs`, "The core moves"); this file decides,
-//! from where it is called, whether there is a worker to hand off.
-
-use crate::context;
-use crate::scheduler::multi_thread::{worker, Shared};
-use crate::scheduler::Handle;
+//! handing the worker's queue to another thread (tokio's, same name). The
+//! hand-off is the scheduler's business
+//! ([`worker::block_in_place`](crate::scheduler::multi_thread::worker::block_in_place));
+//! this file holds the user's docs.
 
 /// Runs the blocking closure `f` right here, on the current thread, without
 /// stalling the runtime's other tasks: tokio's `task::block_in_place`.
@@ -57,53 +51,5 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
-    // The flavor check stays out of `with_current`'s closure: a closure does
-    // not inherit `#[track_caller]`, and the panic must point at the user.
-    let on_worker = worker::with_current(|cx| cx.is_some());
-    if !on_worker && context::in_runtime() {
-        if let Some(Handle::Current(_)) = context::current() {
-            panic!(
-                "`block_in_place` called on a current-thread runtime, whose one thread runs \
-                 every task: blocking it would stall them all. Use \
-                 `runtime::spawn_blocking(f).await` to run blocking code on the blocking \
-                 pool (or a multi-thread runtime, where `block_in_place` hands this \
-                 worker's tasks to another thread)"
-            );
-        }
-    }
-    if !on_worker {
-        // Not a worker: a multi-thread `block_on` thread, a blocking-pool
-        // thread, or no runtime at all. Nothing to hand off.
-        let _exit = context::exit_runtime();
-        return f();
-    }
-    worker::with_current(|cx| {
-        let cx = cx.expect("checked above");
-        // No core to give when the thread already gave it (a second call
-        // in the poll that made the first) — then `f` just runs.
-        let handed = cx.hand_off_core();
-        if handed {
-            Shared::start_replacement(cx.shared_arc(), cx.index());
-        }
-        /// Restores the thread after `f`, even if it panics.
-        struct Reset<'a> {
-            cx: &'a worker::WorkerCx,
-            handed: bool,
-            _exit: context::ExitRuntimeGuard,
-        }
-        impl Drop for Reset<'_> {
-            fn drop(&mut self) {
-                if self.handed {
-                    // A worker again, or none: `worker.rs` carries on.
-                    let _ = self.cx.reclaim_core();
-                }
-            }
-        }
-        let _reset = Reset {
-            cx,
-            handed,
-            _exit: context::exit_runtime(),
-        };
-        f()
-    })
+    crate::scheduler::multi_thread::worker::block_in_place(f)
 }

@@ -51,7 +51,7 @@
 //! set itself — unless the owner is inside `tick` right now (`ticking`, read
 //! under the same lock that `tick` clears it under, so no push falls between
 //! the two): `tick` finds that task before it stops. `tick` runs at most
-//! [`MAX_TASKS_PER_TICK`] tasks, then has its caller wake itself, so a local
+//! [`EVENT_INTERVAL`](crate::scheduler::EVENT_INTERVAL) tasks, then has its caller wake itself, so a local
 //! task that keeps waking others cannot starve the future `run_until` is
 //! driving.
 //!
@@ -75,7 +75,7 @@
 //! calls do not nest on one thread, so there is at most one.
 
 use super::{spawn_maybe_boxed, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
-use crate::loom::{thread_local, Arc, Mutex};
+use crate::loom::{lock, thread_local, Arc, Mutex};
 use futures_util::task::AtomicWaker;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -85,9 +85,6 @@ use std::marker::PhantomData;
 use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-/// Local tasks run by one `tick` before it hands control back.
-const MAX_TASKS_PER_TICK: usize = 61;
 
 /// A set of tasks that all run on the current thread: for futures that are
 /// not `Send` (they hold an `Rc`, a `RefCell` borrow across `.await`, a
@@ -437,7 +434,7 @@ impl Drop for LocalSet {
         let _enter = self.enter();
         self.shared.registry.close_and_shutdown();
         let left = {
-            let mut q = self.shared.queue.lock().unwrap();
+            let mut q = lock(&self.shared.queue);
             q.closed = true;
             std::mem::take(&mut q.tasks)
         };
@@ -534,7 +531,7 @@ impl Shared {
 
     fn push(&self, task: Notified) {
         let (rejected, wake) = {
-            let mut q = self.queue.lock().unwrap();
+            let mut q = lock(&self.queue);
             if q.closed {
                 (Some(task), false)
             } else {
@@ -559,11 +556,11 @@ impl Shared {
         self.tick()
     }
 
-    /// Runs up to [`MAX_TASKS_PER_TICK`] queued tasks. True if some are still
+    /// Runs up to [`EVENT_INTERVAL`](crate::scheduler::EVENT_INTERVAL) queued tasks. True if some are still
     /// queued.
     fn tick(&self) -> bool {
         {
-            let mut q = self.queue.lock().unwrap();
+            let mut q = lock(&self.queue);
             if q.tasks.is_empty() {
                 return false;
             }
@@ -573,9 +570,9 @@ impl Shared {
             self.owner == thread_mark(),
             "a LocalSet's tasks ran on a thread other than the one that made the set"
         );
-        for _ in 0..MAX_TASKS_PER_TICK {
+        for _ in 0..crate::scheduler::EVENT_INTERVAL {
             let task = {
-                let mut q = self.queue.lock().unwrap();
+                let mut q = lock(&self.queue);
                 match q.tasks.pop_front() {
                     Some(t) => t,
                     None => {
@@ -586,7 +583,7 @@ impl Shared {
             };
             task.run();
         }
-        let mut q = self.queue.lock().unwrap();
+        let mut q = lock(&self.queue);
         q.ticking = false;
         !q.tasks.is_empty()
     }

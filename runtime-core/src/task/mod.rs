@@ -48,9 +48,6 @@ mod unconstrained;
 mod waker;
 mod yield_now;
 
-#[cfg(all(test, loom))]
-mod loom_task;
-
 pub use abort_on_drop::AbortOnDrop;
 pub use block_in_place::block_in_place;
 pub use builder::Builder;

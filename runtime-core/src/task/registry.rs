@@ -94,7 +94,7 @@
 use super::info::TaskInfo;
 use super::{Id, RawTask, Task};
 use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
-use crate::loom::{Mutex, MutexGuard};
+use crate::loom::{lock, Mutex, MutexGuard};
 
 pub(crate) struct Registry {
     /// The workers' shards, or (with no workers) the one shared shard.
@@ -239,7 +239,7 @@ impl Registry {
     pub(crate) fn bind(&self, task: Task, shard: usize) -> Result<(), Task> {
         if shard >= self.workers && self.workers > 0 {
             let a = &self.arrivals;
-            let mut list = a.list.0.lock().unwrap();
+            let mut list = lock(&a.list.0);
             if list.closed {
                 return Err(task);
             }
@@ -251,7 +251,7 @@ impl Registry {
             return Ok(());
         }
         // A worker's own shard, or (no workers) `shared_shard()`, 0.
-        let mut s = self.shards[shard].shard.0.lock().unwrap();
+        let mut s = lock(&self.shards[shard].shard.0);
         if s.closed {
             return Err(task);
         }
@@ -289,11 +289,11 @@ impl Registry {
         let (shard, slot) = (at >> SLOT_BITS, at & SLOT_MASK);
         let p = &self.shards[shard];
         if here == Some(shard) || self.workers == 0 {
-            let mut s = p.shard.0.lock().unwrap();
+            let mut s = lock(&p.shard.0);
             return s.take(slot, |t| t.raw() == task);
         }
         let back = &p.back.0;
-        let mut returned = back.returned.lock().unwrap();
+        let mut returned = lock(&back.returned);
         returned.push((slot, header.id));
         if returned.len() == 1 {
             back.pending.store(true, Relaxed);
@@ -307,7 +307,7 @@ impl Registry {
         let p = &self.shards[shard];
         let arrived = self.arrivals.pending.0.load(Relaxed);
         if arrived || p.back.0.pending.load(Relaxed) {
-            let mut s = p.shard.0.lock().unwrap();
+            let mut s = lock(&p.shard.0);
             if s.closed {
                 // Shutdown drained it and will shut the arrivals down.
                 return;
@@ -328,7 +328,7 @@ impl Registry {
             return;
         }
         let returned = {
-            let mut r = back.returned.lock().unwrap();
+            let mut r = lock(&back.returned);
             back.pending.store(false, Relaxed);
             std::mem::take(&mut *r)
         };
@@ -344,7 +344,7 @@ impl Registry {
         let a = &self.arrivals;
         let mut batch = std::mem::take(&mut s.spare);
         {
-            let mut list = a.list.0.lock().unwrap();
+            let mut list = lock(&a.list.0);
             a.pending.0.store(false, Relaxed);
             std::mem::swap(&mut list.tasks, &mut batch);
         }
@@ -363,21 +363,21 @@ impl Registry {
     /// to call from several threads at once.
     pub(crate) fn close_and_shutdown(&self) {
         for p in self.shards.iter() {
-            let mut s = p.shard.0.lock().unwrap();
+            let mut s = lock(&p.shard.0);
             s.closed = true;
             Self::drain_locked(p, &mut s);
         }
-        self.arrivals.list.0.lock().unwrap().closed = true;
+        lock(&self.arrivals.list.0).closed = true;
         for p in self.shards.iter() {
             // Take them all; `remove` then finds the slots gone (`None`),
             // and the registry's references are dropped here.
-            let tasks = std::mem::take(&mut p.shard.0.lock().unwrap().slots);
+            let tasks = std::mem::take(&mut lock(&p.shard.0).slots);
             // Outside the lock: dropping a future may run user code.
             for (_, task) in tasks {
                 task.shutdown();
             }
         }
-        let tasks = std::mem::take(&mut self.arrivals.list.0.lock().unwrap().tasks);
+        let tasks = std::mem::take(&mut lock(&self.arrivals.list.0).tasks);
         for task in tasks {
             task.shutdown();
         }
@@ -386,12 +386,8 @@ impl Registry {
     /// Every shard locked, in index order, then the arrival list (module
     /// docs, "Reading").
     fn lock_all(&self) -> (Vec<MutexGuard<'_, Shard>>, MutexGuard<'_, ArrivalList>) {
-        let shards = self
-            .shards
-            .iter()
-            .map(|p| p.shard.0.lock().unwrap())
-            .collect();
-        (shards, self.arrivals.list.0.lock().unwrap())
+        let shards = self.shards.iter().map(|p| lock(&p.shard.0)).collect();
+        (shards, lock(&self.arrivals.list.0))
     }
 
     /// Number of live tasks.
@@ -403,9 +399,7 @@ impl Registry {
             .map(|(s, p)| {
                 // Saturating: entries handed back after shutdown emptied
                 // their slots name nothing counted.
-                s.slots
-                    .len()
-                    .saturating_sub(p.back.0.returned.lock().unwrap().len())
+                s.slots.len().saturating_sub(lock(&p.back.0.returned).len())
             })
             .sum();
         let arriving = arrivals

@@ -6,4 +6,8 @@
 //! Run: `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 cargo test --release
 //! -p runtime-core loom`.
 
+mod loom_block_in_place;
+mod loom_idle;
 mod loom_io;
+mod loom_lifo;
+mod loom_task;

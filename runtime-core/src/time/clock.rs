@@ -7,7 +7,7 @@
 //! where the virtual clock stood: `now = virt + (real_now - real_at_resume)`.
 
 use crate::loom::atomic::{AtomicBool, Ordering::*};
-use crate::loom::Mutex;
+use crate::loom::{lock, Mutex};
 use std::time::{Duration, Instant};
 
 pub(crate) struct Clock {
@@ -47,7 +47,7 @@ impl Clock {
         if !self.ever_paused.load(Relaxed) {
             return Instant::now();
         }
-        let s = self.state.lock().unwrap();
+        let s = lock(&self.state);
         if s.paused {
             s.virt
         } else {
@@ -56,7 +56,7 @@ impl Clock {
     }
 
     pub(crate) fn is_paused(&self) -> bool {
-        self.ever_paused.load(Relaxed) && self.state.lock().unwrap().paused
+        self.ever_paused.load(Relaxed) && lock(&self.state).paused
     }
 
     pub(crate) fn pause(&self) {
@@ -67,13 +67,13 @@ impl Clock {
         let ms = since.as_nanos().div_ceil(1_000_000) as u64;
         let now = self.start + Duration::from_millis(ms);
         self.ever_paused.store(true, Relaxed);
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         s.virt = now;
         s.paused = true;
     }
 
     pub(crate) fn resume(&self) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         s.paused = false;
         s.real = Instant::now();
     }
@@ -84,7 +84,7 @@ impl Clock {
     /// If the clock is not paused.
     #[track_caller]
     pub(crate) fn advance(&self, d: Duration) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         assert!(
             s.paused,
             "time::advance needs a paused clock: call time::pause() first, or build the \
@@ -95,7 +95,7 @@ impl Clock {
 
     /// Moves paused time forward to `to` if that is later.
     pub(crate) fn advance_to(&self, to: Instant) {
-        let mut s = self.state.lock().unwrap();
+        let mut s = lock(&self.state);
         if s.paused && to > s.virt {
             s.virt = to;
         }

@@ -29,7 +29,7 @@
 use super::clock::Clock;
 use super::wheel::{Key, Wheel, NEVER};
 use crate::loom::atomic::{AtomicU64, Ordering::*};
-use crate::loom::Mutex;
+use crate::loom::{lock, Mutex};
 use crate::reactor;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -112,7 +112,7 @@ impl Driver {
         // Cloned before the lock (and dropped after it, if not kept): a
         // waker's clone and drop are user code, which may panic or block.
         let waker = waker.clone();
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = lock(&self.inner);
         // Due by now (time passed since the check above; the wheel itself
         // may lag behind the clock until someone fires timers): complete at
         // once, store nothing.
@@ -142,7 +142,7 @@ impl Driver {
     /// True if the timer fired; otherwise its waker is updated.
     pub(crate) fn poll(&self, key: Key, waker: &Waker) -> bool {
         {
-            let mut inner = self.inner.lock().unwrap();
+            let mut inner = lock(&self.inner);
             if inner.wheel.is_fired(key) {
                 return true;
             }
@@ -150,7 +150,7 @@ impl Driver {
             if self.next_wake.load(Relaxed) <= self.now_tick() {
                 drop(inner);
                 self.fire_due();
-                inner = self.inner.lock().unwrap();
+                inner = lock(&self.inner);
                 if inner.wheel.is_fired(key) {
                     return true;
                 }
@@ -162,7 +162,7 @@ impl Driver {
         // A new waker (the task moved, or another task polls): clone it, and
         // drop the old one, with no lock held — both are user code.
         let waker = waker.clone();
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = lock(&self.inner);
         let (fired, old) = if inner.wheel.is_fired(key) {
             // Fired meanwhile: keep nothing.
             (true, Some(waker))
@@ -175,7 +175,7 @@ impl Driver {
     }
 
     pub(crate) fn remove(&self, key: Key) {
-        let waker = self.inner.lock().unwrap().wheel.remove(key);
+        let waker = lock(&self.inner).wheel.remove(key);
         // Outside the lock: a waker's drop is user code.
         drop(waker);
     }
@@ -192,7 +192,7 @@ impl Driver {
     pub(crate) fn fire_due(&self) -> usize {
         let mut wakers = Vec::new();
         {
-            let mut inner = self.inner.lock().unwrap();
+            let mut inner = lock(&self.inner);
             let now = self.now_tick();
             inner.wheel.advance(now, &mut wakers);
             self.update_next_wake(&inner);
@@ -231,7 +231,7 @@ impl Driver {
     /// knows to wake it. With the clock paused, virtual time does not pass
     /// while it sleeps: it sleeps for `max`, and any insert wakes it.
     fn park_begin(&self, max: Option<Duration>) -> Option<Duration> {
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = lock(&self.inner);
         if self.clock.is_paused() {
             inner.parked_until = Some(u64::MAX);
             return max;
@@ -253,13 +253,13 @@ impl Driver {
 
     /// The thread that slept in the driver is awake again.
     fn park_end(&self) {
-        self.inner.lock().unwrap().parked_until = None;
+        lock(&self.inner).parked_until = None;
     }
 
     /// Earliest queued deadline, as an instant (current-thread parking and
     /// auto-advance of paused time).
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let inner = self.inner.lock().unwrap();
+        let inner = lock(&self.inner);
         inner
             .wheel
             .next_expiration()
@@ -268,14 +268,14 @@ impl Driver {
 
     /// Timers queued in the wheel.
     pub(crate) fn num_timers(&self) -> usize {
-        self.inner.lock().unwrap().wheel.len()
+        lock(&self.inner).wheel.len()
     }
 
     /// Fires one timer before its deadline, as a broken wheel would (tests
     /// of the `Sleep`'s own deadline check).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn fire_early(&self, key: Key) {
-        let waker = self.inner.lock().unwrap().wheel.fire_early(key);
+        let waker = lock(&self.inner).wheel.fire_early(key);
         waker.into_iter().for_each(Waker::wake);
     }
 }

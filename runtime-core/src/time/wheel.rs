@@ -75,7 +75,9 @@ pub(crate) struct Wheel {
     /// Ticks processed so far: every entry with `deadline <= elapsed` fired.
     /// Below [`NEVER`].
     elapsed: u64,
-    levels: [Level; LEVELS],
+    /// Boxed: 3 KiB that a runtime's start-up would otherwise move around
+    /// by value (and that overflowed loom's small model stacks).
+    levels: Box<[Level; LEVELS]>,
     entries: Slab<Entry>,
     /// Entries queued in the wheel (not fired, not free).
     queued: usize,
@@ -88,10 +90,10 @@ impl Wheel {
     pub(crate) fn new() -> Wheel {
         Wheel {
             elapsed: 0,
-            levels: std::array::from_fn(|_| Level {
+            levels: Box::new(std::array::from_fn(|_| Level {
                 occupied: 0,
                 slots: [Slot { head: NIL }; SLOTS],
-            }),
+            })),
             entries: Slab::new(),
             queued: 0,
         }

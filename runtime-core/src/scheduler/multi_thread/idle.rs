@@ -47,15 +47,13 @@
 
 use super::Shared;
 use crate::loom::atomic::{fence, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
-use crate::loom::Mutex;
+use crate::loom::{lock, Mutex, SPIN_ROUNDS};
 use crate::task::Notified;
 
-/// `yield_now` rounds an idle worker spins before sleeping while blocking
-/// jobs are in flight: each is a `sched_yield`, under a microsecond when
-/// nothing else wants the core, longer when something does (so the spin
-/// stretches when the job's thread is slow to get a core).
-const SPIN_ROUNDS: u32 = 64;
-/// The most that spin may take, whatever the rounds cost.
+/// The most that the spin before sleeping may take, whatever its rounds
+/// ([`SPIN_ROUNDS`], each a `sched_yield`: under a microsecond when nothing
+/// else wants the core, longer when something does, so the spin stretches
+/// when the job's thread is slow to get a core) cost.
 const SPIN_MAX: std::time::Duration = std::time::Duration::from_micros(200);
 
 const SEARCH_BITS: usize = 16;
@@ -123,7 +121,7 @@ impl Idle {
     /// sleeping.
     #[must_use]
     pub(crate) fn worker_to_parked(&self, index: usize, is_searching: bool) -> bool {
-        let mut sleepers = self.sleepers.lock().unwrap();
+        let mut sleepers = lock(&self.sleepers);
         let dec = UNPARK_ONE + usize::from(is_searching);
         let prev = self.state.fetch_sub(dec, SeqCst);
         sleepers.list.push(index);
@@ -133,7 +131,7 @@ impl Idle {
     /// Parked worker `index` asks to spin before sleeping. False if another
     /// worker is spinning, or a notifier already took `index` off the list.
     pub(crate) fn begin_spin(&self, index: usize) -> bool {
-        let mut sleepers = self.sleepers.lock().unwrap();
+        let mut sleepers = lock(&self.sleepers);
         if sleepers.spinner.is_some() || !sleepers.list.contains(&index) {
             return false;
         }
@@ -144,7 +142,7 @@ impl Idle {
     /// Worker `index` is done spinning (if a notifier took it off the list,
     /// it already cleared `spinner`, and someone else may have it now).
     pub(crate) fn end_spin(&self, index: usize) {
-        let mut sleepers = self.sleepers.lock().unwrap();
+        let mut sleepers = lock(&self.sleepers);
         if sleepers.spinner == Some(index) {
             sleepers.spinner = None;
         }
@@ -156,7 +154,7 @@ impl Idle {
         if !self.should_notify() {
             return None;
         }
-        let mut sleepers = self.sleepers.lock().unwrap();
+        let mut sleepers = lock(&self.sleepers);
         if !self.should_notify() {
             return None;
         }
@@ -185,7 +183,7 @@ impl Idle {
     /// searching. False if a notifier already did (then it is counted
     /// already).
     pub(crate) fn unpark_self(&self, index: usize) -> bool {
-        let mut sleepers = self.sleepers.lock().unwrap();
+        let mut sleepers = lock(&self.sleepers);
         let Some(pos) = sleepers.list.iter().position(|&i| i == index) else {
             return false;
         };
@@ -200,14 +198,14 @@ impl Idle {
     /// After a wake-up: false if the worker was really woken by a notifier
     /// (who removed it from `sleepers`), true if the wake-up was spurious.
     pub(crate) fn is_parked(&self, index: usize) -> bool {
-        self.sleepers.lock().unwrap().list.contains(&index)
+        lock(&self.sleepers).list.contains(&index)
     }
 }
 
 /// How a worker leaves [`Shared::park_worker`].
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Unparked {
+pub(crate) enum Unparked {
     /// Counted as searching again (notified, or it found local work).
     Searching,
     /// The runtime is shutting down.
@@ -217,21 +215,21 @@ pub(super) enum Unparked {
 impl Shared {
     /// Wakes one parked worker if nobody is searching. The caller made work
     /// visible and then issued a SeqCst fence (module docs).
-    pub(super) fn notify_parked(&self) {
+    pub(crate) fn notify_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
             self.unpark_worker(index);
         }
     }
 
-    pub(super) fn unpark_worker(&self, index: usize) {
-        self.remotes[index].parker.unpark(Some(&self.driver));
+    pub(crate) fn unpark_worker(&self, index: usize) {
+        self.remotes[index].parker.unpark(Some(&self.common.driver));
     }
 
     /// A push from outside this runtime's workers: onto the injector, then
     /// the fence and the notify. A push racing with shutdown's drain of the
     /// injector re-checks `shutdown` after its fence and drains itself, so
     /// no task reference is stranded there.
-    pub(super) fn push_remote(&self, task: Notified) {
+    pub(crate) fn push_remote(&self, task: Notified) {
         self.inject.push(task);
         fence(SeqCst);
         if self.shutdown.load(SeqCst) {
@@ -242,7 +240,7 @@ impl Shared {
     }
 
     /// A worker made work stealable in its own queue.
-    pub(super) fn notify_after_local_push(&self) {
+    pub(crate) fn notify_after_local_push(&self) {
         fence(SeqCst);
         self.notify_parked();
     }
@@ -259,7 +257,7 @@ impl Shared {
     /// or to run work it found): pushes made while it searched woke nobody,
     /// so if any queue holds work, wake a parked worker for it (module docs:
     /// why the fence makes this enough).
-    pub(super) fn recheck_as_last_searcher(&self) {
+    pub(crate) fn recheck_as_last_searcher(&self) {
         fence(SeqCst);
         if !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty()) {
             self.notify_parked();
@@ -271,7 +269,7 @@ impl Shared {
     /// spin a moment while blocking jobs are in flight, then sleep until a
     /// notifier claims it, shutdown, or `has_local_work` says the driver it
     /// slept on woke tasks into its own queue.
-    pub(super) fn park_worker(
+    pub(crate) fn park_worker(
         &self,
         index: usize,
         was_searching: bool,
@@ -284,7 +282,7 @@ impl Shared {
 
     /// Registers worker `index` as parked; the last searcher re-checks the
     /// queues (module docs).
-    pub(super) fn register_parked(&self, index: usize, was_searching: bool) {
+    pub(crate) fn register_parked(&self, index: usize, was_searching: bool) {
         if self.idle.worker_to_parked(index, was_searching) {
             // Last searcher: if work arrived, wake somebody (possibly
             // ourselves) to take it.
@@ -301,7 +299,7 @@ impl Shared {
     /// watches the driver meanwhile, hence the short bound; a timer
     /// inserted now notifies a sleeper, and the spinner is picked first.
     fn spin_while_blocking_jobs_run(&self, index: usize) {
-        if self.blocking_in_flight.load(Relaxed) == 0 || !self.idle.begin_spin(index) {
+        if self.common.blocking_in_flight.load(Relaxed) == 0 || !self.idle.begin_spin(index) {
             return;
         }
         let parker = &self.remotes[index].parker;
@@ -317,13 +315,15 @@ impl Shared {
 
     /// Sleeps (on the driver, or on the condvar if another worker holds the
     /// driver) until claimed by a notifier, shutdown, or local work.
-    pub(super) fn sleep_until_unparked(
+    pub(crate) fn sleep_until_unparked(
         &self,
         index: usize,
         has_local_work: impl Fn() -> bool,
     ) -> Unparked {
         loop {
-            self.remotes[index].parker.park_on(&self.driver, None);
+            self.remotes[index]
+                .parker
+                .park_on(&self.common.driver, None);
             if self.is_shutdown() {
                 return Unparked::Shutdown;
             }

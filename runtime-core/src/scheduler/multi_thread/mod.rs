@@ -25,39 +25,67 @@
 mod idle;
 pub(crate) mod worker;
 
-#[cfg(all(test, loom))]
-mod loom_idle;
+pub(crate) use idle::Unparked;
 
 use super::park::Parker;
 use super::queue::{Inject, Local, Stealer};
-use super::{Config, Reports};
-use crate::driver::Driver;
-use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::*};
-use crate::loom::{Arc, Condvar, Mutex};
-use crate::task::{
-    self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task,
-};
+use super::{run_hook, Common, Config, WorkerMetrics};
+use crate::loom::atomic::{AtomicBool, Ordering::*};
+use crate::loom::thread::JoinHandle as ThreadHandle;
+use crate::loom::{lock, wait_until, Arc, Condvar, Mutex};
+use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Schedule, Task};
 use idle::Idle;
 use std::future::Future;
 use std::time::Duration;
 
+/// Starts a multi-thread scheduler of `num_workers` workers, each on a
+/// thread named `{thread_name}-{index}` that runs the thread hooks of
+/// `config` around its worker loop. If a thread cannot be started, the
+/// workers that did start are stopped and joined before the error returns.
+pub(crate) fn launch(
+    num_workers: usize,
+    config: Config,
+    thread_name: &str,
+) -> std::io::Result<(Arc<Shared>, Vec<ThreadHandle<()>>)> {
+    let shared = Shared::new(num_workers, config)?;
+    let mut threads = Vec::with_capacity(num_workers);
+    for index in 0..num_workers {
+        let worker_shared = shared.clone();
+        let spawned = crate::loom::thread::Builder::new()
+            .name(format!("{thread_name}-{index}"))
+            .spawn(move || {
+                let shared = worker_shared;
+                let config = &shared.common.config;
+                run_hook(config.on_thread_start.as_ref(), "on_thread_start");
+                let stop = config.on_thread_stop.clone();
+                Shared::run_worker(shared, index);
+                run_hook(stop.as_ref(), "on_thread_stop");
+            });
+        match spawned {
+            Ok(t) => threads.push(t),
+            Err(e) => {
+                // Workers that did start, and the worker count they
+                // expect, must not outlive this error.
+                shared.begin_shutdown();
+                for t in threads {
+                    let _ = t.join();
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok((shared, threads))
+}
+
 pub(crate) struct Shared {
-    remotes: Box<[Remote]>,
-    inject: Inject,
-    idle: Idle,
-    pub(crate) registry: Registry,
-    /// Timers and I/O; parked on by at most one idle worker (`idle.rs`).
-    pub(crate) driver: Driver,
-    pub(crate) reports: Reports,
-    /// `Handle::stop` → `Runtime::run_forever` (a stored permit if none runs).
-    pub(crate) stop: tokio::sync::Notify,
+    /// What both flavors share: the registry, the driver (parked on by at
+    /// most one idle worker, `idle.rs`), reports, settings, counters.
+    pub(crate) common: Common,
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) inject: Inject,
+    pub(crate) idle: Idle,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
-    pub(crate) config: Config,
-    /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).
-    /// While there are some, an idle worker spins briefly before it sleeps,
-    /// since a job's result is likely to wake a task soon (`worker.rs`).
-    blocking_in_flight: AtomicUsize,
     /// Worker threads started by the builder that have not exited yet;
     /// shutdown waits on `exited` for it to reach zero. (A `block_in_place`
     /// replacement runs on the blocking pool, whose shutdown waits for it.)
@@ -74,64 +102,15 @@ struct Alive {
 }
 
 /// What the other workers (and remote schedulers) may touch of one worker.
-/// Aligned so one worker's counters never share a cache line with another's.
+/// Aligned so that two workers' never share a cache line.
 #[repr(align(128))]
-struct Remote {
-    steal: Stealer,
-    parker: Parker,
-    metrics: WorkerMetrics,
+pub(crate) struct Remote {
+    pub(crate) steal: Stealer,
+    pub(crate) parker: Parker,
     /// The hand-off slot of this worker's core: it waits here for its first
     /// thread, and while `block_in_place` hands it to a replacement
     /// (`worker.rs`). Taken only under this lock, so one thread holds it.
     core: Mutex<Option<Box<worker::Core>>>,
-}
-
-/// Counters written only by their worker (load + store, no RMW), read by anyone.
-#[derive(Default)]
-pub(crate) struct WorkerMetrics {
-    pub(crate) polls: AtomicU64,
-    pub(crate) steals: AtomicU64,
-    pub(crate) parks: AtomicU64,
-    /// Bumped when the worker parks and again when it wakes: odd while it
-    /// sleeps (tokio's `worker_park_unpark_count`).
-    pub(crate) park_unpark: AtomicU64,
-    /// Nanoseconds spent between waking (or starting) and parking, summed
-    /// at each park: two clock reads per park, none per poll.
-    pub(crate) busy_ns: AtomicU64,
-    /// For the slow-poll watchdog: the id of the task being polled, or of
-    /// the one polled last if the worker went straight on to its next poll;
-    /// 0 once it parks or turns to other work. Written only when slow-poll
-    /// reports are on (`Config::watch_polls`); with `polls` it tells one
-    /// poll from the next.
-    pub(crate) current_task: AtomicU64,
-}
-
-impl WorkerMetrics {
-    pub(crate) fn bump(counter: &AtomicU64) {
-        counter.store(counter.load(Relaxed) + 1, Relaxed);
-    }
-
-    /// Ends a busy span that started at `since`.
-    pub(crate) fn add_busy(&self, since: std::time::Instant) {
-        let ns = u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.busy_ns
-            .store(self.busy_ns.load(Relaxed).saturating_add(ns), Relaxed);
-    }
-
-    /// About to poll task `id` (slow-poll reports on). Not undone after the
-    /// poll: the next poll overwrites it, and a worker that stops polling
-    /// calls [`not_polling`](Self::not_polling) first.
-    pub(crate) fn polling(&self, id: u64) {
-        self.current_task.store(id, Relaxed);
-    }
-
-    /// Tells the watchdog the last poll has ended: called before work
-    /// between polls that may take a while (parking, firing timers, a
-    /// current-thread `block_on` polling its own future), so that time is
-    /// never charged to the task polled last.
-    pub(crate) fn not_polling(&self) {
-        self.current_task.store(0, Relaxed);
-    }
 }
 
 impl Shared {
@@ -144,22 +123,16 @@ impl Shared {
                 Remote {
                     steal: local.stealer(),
                     parker: Parker::new(),
-                    metrics: WorkerMetrics::default(),
                     core: Mutex::new(Some(worker::Core::new(index, local))),
                 }
             })
             .collect();
         let shared = Arc::new(Shared {
+            common: Common::new(num_workers, config)?,
             remotes,
             inject: Inject::new(),
             idle: Idle::new(num_workers),
-            registry: Registry::new(num_workers),
-            driver: Driver::new(false)?,
-            reports: Reports::default(),
-            stop: tokio::sync::Notify::new(),
             shutdown: AtomicBool::new(false),
-            config,
-            blocking_in_flight: AtomicUsize::new(0),
             alive: Mutex::new(Alive {
                 workers: num_workers,
                 waiters: 0,
@@ -171,14 +144,14 @@ impl Shared {
 
     /// Takes worker `index`'s core from its hand-off slot, if it is there.
     pub(crate) fn take_core(&self, index: usize) -> Option<Box<worker::Core>> {
-        let mut core = self.remotes[index].core.lock().unwrap().take()?;
+        let mut core = lock(&self.remotes[index].core).take()?;
         core.busy_since = std::time::Instant::now();
         Some(core)
     }
 
     /// Leaves worker `index`'s core in its hand-off slot.
     pub(crate) fn put_core(&self, index: usize, core: Box<worker::Core>) {
-        let prev = self.remotes[index].core.lock().unwrap().replace(core);
+        let prev = lock(&self.remotes[index].core).replace(core);
         assert!(prev.is_none(), "two cores for worker {index}");
     }
 
@@ -190,14 +163,10 @@ impl Shared {
     pub(crate) fn start_replacement(this: &Arc<Shared>, index: usize) {
         let shared = this.clone();
         drop(
-            this.config
-                .blocking
+            this.common
+                .blocking()
                 .spawn(move || worker::run(shared, index)),
         );
-    }
-
-    pub(crate) fn num_workers(&self) -> usize {
-        self.remotes.len()
     }
 
     pub(crate) fn spawn<F>(this: &Arc<Shared>, future: F, meta: Meta) -> JoinHandle<F::Output>
@@ -205,38 +174,13 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let shard = this
-            .current_worker()
-            .unwrap_or(this.registry.shared_shard());
-        let (join, notified) = task::spawn(future, this.clone(), &this.registry, shard, meta);
+        let registry = &this.common.registry;
+        let shard = this.current_worker().unwrap_or(registry.shared_shard());
+        let (join, notified) = task::spawn(future, this.clone(), registry, shard, meta);
         if let Some(notified) = notified {
             this.schedule_task(notified, false);
         }
         join
-    }
-
-    /// Runs `f` on the runtime's blocking pool, counted in
-    /// `blocking_in_flight` until it has run or been dropped.
-    pub(crate) fn spawn_blocking<F, R>(
-        this: &Arc<Shared>,
-        f: F,
-    ) -> runtime_blocking::BlockingHandle<R>
-    where
-        F: FnOnce() -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        struct InFlight(Arc<Shared>);
-        impl Drop for InFlight {
-            fn drop(&mut self) {
-                self.0.blocking_in_flight.fetch_sub(1, Relaxed);
-            }
-        }
-        this.blocking_in_flight.fetch_add(1, Relaxed);
-        let in_flight = InFlight(this.clone());
-        this.config.blocking.spawn(move || {
-            let _in_flight = in_flight;
-            f()
-        })
     }
 
     /// The index of the worker this thread runs, if it is one of ours.
@@ -247,7 +191,7 @@ impl Shared {
         })
     }
 
-    fn schedule_task(&self, task: Notified, is_yield: bool) {
+    pub(crate) fn schedule_task(&self, task: Notified, is_yield: bool) {
         let rejected = worker::with_current(|cx| match cx {
             Some(cx) if std::ptr::eq(cx.shared(), self) => cx.schedule_local(task, is_yield),
             _ => Some(task),
@@ -270,26 +214,22 @@ impl Shared {
         }
     }
 
-    pub(crate) fn shutdown_tasks(&self) {
-        self.registry.close_and_shutdown();
-        self.drain_inject();
-        self.driver.shutdown();
-    }
-
-    fn drain_inject(&self) {
+    /// Drops every task left in the injector (shutdown, after the registry
+    /// cancelled them).
+    pub(crate) fn drain_inject(&self) {
         while let Some(task) = self.inject.pop() {
             drop(task);
         }
     }
 
     /// The body of worker thread `index`, started by the builder.
-    pub(crate) fn run_worker(this: Arc<Shared>, index: usize) {
+    fn run_worker(this: Arc<Shared>, index: usize) {
         worker::run(this.clone(), index);
         this.worker_exited();
     }
 
     fn worker_exited(&self) {
-        let mut alive = self.alive.lock().unwrap();
+        let mut alive = lock(&self.alive);
         alive.workers -= 1;
         let wake = alive.workers == 0 && alive.waiters > 0;
         drop(alive);
@@ -301,25 +241,23 @@ impl Shared {
     /// Waits until every worker has exited, for at most `timeout`. True if
     /// they all did.
     pub(crate) fn wait_workers(&self, timeout: Option<Duration>) -> bool {
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
-        let mut alive = self.alive.lock().unwrap();
+        // A timeout too large for an `Instant` is as good as none.
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        let mut alive = lock(&self.alive);
         while alive.workers > 0 {
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            if left == Some(Duration::ZERO) {
+            alive.waiters += 1;
+            let (a, timed_out) = wait_until(&self.exited, alive, deadline);
+            alive = a;
+            alive.waiters -= 1;
+            if timed_out && alive.workers > 0 {
                 return false;
             }
-            alive.waiters += 1;
-            alive = match left {
-                None => self.exited.wait(alive).unwrap(),
-                Some(t) => self.exited.wait_timeout(alive, t).unwrap().0,
-            };
-            alive.waiters -= 1;
         }
         true
     }
 
     pub(crate) fn worker_metrics(&self, i: usize) -> &WorkerMetrics {
-        &self.remotes[i].metrics
+        &self.common.workers[i]
     }
 
     pub(crate) fn worker_local_queue_depth(&self, i: usize) -> usize {
@@ -337,10 +275,10 @@ impl Schedule for Shared {
     }
 
     fn release(&self, task: RawTask) -> Option<Task> {
-        self.registry.remove(task, self.current_worker())
+        self.common.registry.remove(task, self.current_worker())
     }
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
-        self.reports.unhandled_panic(task, error);
+        self.common.reports.unhandled_panic(task, error);
     }
 }

@@ -49,12 +49,12 @@
 //! its pool). The slot's mutex makes "take" exclusive, so one thread at a
 //! time holds a core, and the idle state travels with it unchanged.
 
-use super::idle::Unparked;
+use super::Unparked;
 use super::{Shared, WorkerMetrics};
 use crate::context;
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
-use crate::scheduler::Handle;
+use crate::scheduler::{Flavor, Handle};
 use crate::task::Notified;
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -136,11 +136,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize) {
         return;
     };
     let _enter = context::enter_runtime(Handle::Multi(shared.clone()));
-    let cx = WorkerCx {
-        shared,
-        index,
-        core: RefCell::new(Some(core)),
-    };
+    let cx = WorkerCx::new(shared, index, Some(core));
     /// Armed while the loop runs: an unwind out of it aborts (module docs).
     struct AbortOnUnwind;
     impl Drop for AbortOnUnwind {
@@ -170,11 +166,17 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize) {
 }
 
 impl WorkerCx {
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.shared
+    /// Worker `index` of `shared` as run by this thread, holding `core`
+    /// (taken from the index's hand-off slot; `None`: handed on).
+    pub(crate) fn new(shared: Arc<Shared>, index: usize, core: Option<Box<Core>>) -> WorkerCx {
+        WorkerCx {
+            shared,
+            index,
+            core: RefCell::new(core),
+        }
     }
 
-    pub(crate) fn shared_arc(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }
 
@@ -207,13 +209,13 @@ impl WorkerCx {
             }) else {
                 return; // handed on during the last poll
             };
-            let maintenance = tick % self.shared.config.global_queue_interval == 0;
+            let maintenance = tick % self.shared.common.config.global_queue_interval == 0;
             if maintenance {
                 // With the core not borrowed, so that the tasks woken here
                 // go to this worker's own queue.
                 self.metrics().not_polling();
-                self.shared.driver.maintain();
-                self.shared.registry.drain(self.index);
+                self.shared.common.driver.maintain();
+                self.shared.common.registry.drain(self.index);
             }
             let task = self.with_core(|core| {
                 self.next_task(core, maintenance)
@@ -228,11 +230,11 @@ impl WorkerCx {
     }
 
     /// `f` on this thread's core; `None` if it was handed on.
-    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
+    pub(crate) fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> Option<R> {
         self.core.borrow_mut().as_deref_mut().map(f)
     }
 
-    fn next_task(&self, core: &mut Core, injector_first: bool) -> Option<Notified> {
+    pub(crate) fn next_task(&self, core: &mut Core, injector_first: bool) -> Option<Notified> {
         if injector_first {
             if let Some(t) = self.shared.inject.pop_into(&core.local) {
                 return Some(t);
@@ -287,7 +289,7 @@ impl WorkerCx {
         }
         let metrics = self.metrics();
         WorkerMetrics::bump(&metrics.polls);
-        if self.shared.config.watch_polls {
+        if self.shared.common.config.watch_polls {
             metrics.polling(task.id().as_u64());
         }
         task.run();
@@ -308,7 +310,7 @@ impl WorkerCx {
             // A lone yielder has nobody to share with: waking a sibling for
             // it would only bounce it between threads.
             core.local.len() > 1
-        } else if self.shared.config.disable_lifo_slot {
+        } else if self.shared.common.config.disable_lifo_slot {
             // Stealable at once, and we are busy with the running task.
             self.push_local(core, task);
             true
@@ -354,7 +356,7 @@ impl WorkerCx {
         WorkerMetrics::bump(&metrics.parks);
         // Free what other workers handed back, and adopt tasks spawned from
         // outside, before sleeping on them.
-        self.shared.registry.drain(self.index);
+        self.shared.common.registry.drain(self.index);
         self.with_core(|core| metrics.add_busy(core.busy_since));
         WorkerMetrics::bump(&metrics.park_unpark);
         let left = self
@@ -410,86 +412,64 @@ impl WorkerCx {
     }
 }
 
-#[cfg(all(test, loom))]
-#[path = "loom_block_in_place.rs"]
-mod loom_block_in_place;
-
-#[cfg(all(test, loom))]
-mod loom_lifo {
-    //! loom model of the LIFO slot and the local queue behind it.
-    use super::*;
-    use crate::loom::thread;
-    use crate::scheduler::Config;
-    use crate::task::{self, Meta};
-
-    fn config() -> Config {
-        Config::new(runtime_blocking::BlockingPool::new(1))
-    }
-
-    fn meta() -> Meta {
-        Meta {
-            name: None,
-            spawned_at: std::panic::Location::caller(),
+/// `task::block_in_place` (its docs say what users see): hands this
+/// worker's core to a replacement thread (module docs, "The core moves"),
+/// runs `f`, and takes the core back if no replacement took it meanwhile.
+/// Not on a worker, `f` just runs, with the thread marked as outside any
+/// runtime; on a current-thread runtime this panics.
+#[track_caller]
+pub(crate) fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    // The flavor check stays out of `with_current`'s closure: a closure does
+    // not inherit `#[track_caller]`, and the panic must point at the user.
+    let on_worker = with_current(|cx| cx.is_some());
+    if !on_worker && context::in_runtime() {
+        let flavor = context::with_current(|h| h.map(|h| h.common().config.flavor));
+        if flavor == Some(Flavor::CurrentThread) {
+            panic!(
+                "`block_in_place` called on a current-thread runtime, whose one thread runs \
+                 every task: blocking it would stall them all. Use \
+                 `runtime::spawn_blocking(f).await` to run blocking code on the blocking \
+                 pool (or a multi-thread runtime, where `block_in_place` hands this \
+                 worker's tasks to another thread)"
+            );
         }
     }
-
-    /// Catches: a task displaced from the LIFO slot into the local queue
-    /// being lost or run twice when a sibling steals at the same moment, and
-    /// the LIFO task itself leaking out of the slot to a thief (it must stay
-    /// with its worker). Every task runs exactly once.
-    #[test]
-    fn loom_lifo_displacement_vs_steal() {
-        loom::model(|| {
-            let shared = Shared::new(2, config()).unwrap();
-            let thief_local = Local::new();
-            let cx = WorkerCx {
-                shared: shared.clone(),
-                index: 0,
-                core: RefCell::new(shared.take_core(0)),
-            };
-            let mut joins = Vec::new();
-            let mut spawn = || {
-                let (j, n) = task::spawn(async {}, shared.clone(), &shared.registry, 0, meta());
-                joins.push(j);
-                n.unwrap()
-            };
-            let (first, second) = (spawn(), spawn());
-            assert!(cx.schedule_local(first, false).is_none()); // into the LIFO slot
-            let stealer = shared.remotes[0].steal.clone();
-            let thief = thread::spawn(move || {
-                let mut ran = 0;
-                if let Some(t) = stealer.steal_into(&thief_local) {
-                    t.run();
-                    ran += 1;
-                }
-                while let Some(t) = thief_local.pop() {
-                    t.run();
-                    ran += 1;
-                }
-                ran
-            });
-            // Displaces `first` into the (stealable) queue; `second` takes the slot.
-            assert!(cx.schedule_local(second, false).is_none());
-            let mut ran = 0;
-            loop {
-                let t = cx.with_core(|core| cx.next_task(core, false)).unwrap();
-                match t {
-                    Some(t) => {
-                        t.run();
-                        ran += 1;
-                    }
-                    None => break,
+    if !on_worker {
+        // Not a worker: a multi-thread `block_on` thread, a blocking-pool
+        // thread, or no runtime at all. Nothing to hand off.
+        let _exit = context::exit_runtime();
+        return f();
+    }
+    with_current(|cx| {
+        let cx = cx.expect("checked above");
+        // No core to give when the thread already gave it (a second call
+        // in the poll that made the first) — then `f` just runs.
+        let handed = cx.hand_off_core();
+        if handed {
+            Shared::start_replacement(&cx.shared, cx.index);
+        }
+        /// Restores the thread after `f`, even if it panics.
+        struct Reset<'a> {
+            cx: &'a WorkerCx,
+            handed: bool,
+            _exit: context::ExitRuntimeGuard,
+        }
+        impl Drop for Reset<'_> {
+            fn drop(&mut self) {
+                if self.handed {
+                    // A worker again, or none: `worker.rs` carries on.
+                    let _ = self.cx.reclaim_core();
                 }
             }
-            let stolen = thief.join().unwrap();
-            assert_eq!(ran + stolen, 2, "each task runs exactly once");
-            assert!(ran >= 1, "the LIFO task is never stolen");
-            assert!(joins.iter().all(|j| j.is_finished()));
-            assert_eq!(shared.registry.len(), 0);
-            // The thief handed its tasks back to worker 0's registry shard;
-            // worker 0 frees them when it next drains (here, as before it
-            // would park).
-            shared.registry.drain(0);
-        });
-    }
+        }
+        let _reset = Reset {
+            cx,
+            handed,
+            _exit: context::exit_runtime(),
+        };
+        f()
+    })
 }

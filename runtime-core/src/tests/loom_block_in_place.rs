@@ -3,9 +3,9 @@
 //! replacement's body `run` (the whole worker loop, parking included),
 //! `schedule_task` from the thread without a core, and `reclaim_core`.
 
-use super::*;
+use super::loom_idle::{shared, task};
 use crate::loom::thread;
-use crate::scheduler::multi_thread::loom_idle::{shared, task};
+use crate::scheduler::multi_thread::worker::{run, WorkerCx};
 
 /// Catches: the core's LIFO task or queued task lost or run twice across the
 /// hand-off; two threads holding worker 0's core at once (the blocked thread
@@ -18,11 +18,7 @@ use crate::scheduler::multi_thread::loom_idle::{shared, task};
 fn loom_block_in_place_hands_the_core_to_a_replacement() {
     loom::model(|| {
         let shared = shared(1);
-        let cx = WorkerCx {
-            shared: shared.clone(),
-            index: 0,
-            core: RefCell::new(shared.take_core(0)),
-        };
+        let cx = WorkerCx::new(shared.clone(), 0, shared.take_core(0));
         // Worker 0 is running a task that spawned two: one in the queue,
         // one in the LIFO slot.
         let (j1, n1) = task(&shared);
@@ -51,7 +47,7 @@ fn loom_block_in_place_hands_the_core_to_a_replacement() {
         }
         shared.begin_shutdown();
         replacement.join().unwrap();
-        assert_eq!(shared.registry.len(), 0);
-        shared.registry.close_and_shutdown();
+        assert_eq!(shared.common.registry.len(), 0);
+        shared.common.registry.close_and_shutdown();
     });
 }

@@ -6,15 +6,14 @@
 //! is read without their lock (`queue.rs`), so only the protocol's SeqCst
 //! fences order a push before the re-check that must see it.
 
-use super::idle::Unparked;
-use super::Shared;
 use crate::loom::{thread, Arc};
+use crate::scheduler::multi_thread::{Shared, Unparked};
 use crate::scheduler::queue::Local;
-use crate::scheduler::Config;
+use crate::scheduler::{Config, Flavor};
 use crate::task::{self, JoinHandle, Meta, Notified};
 
 fn config() -> Config {
-    Config::new(runtime_blocking::BlockingPool::new(1))
+    Config::new(Flavor::MultiThread, runtime_blocking::BlockingPool::new(1))
 }
 
 /// A real `Shared` with `workers` workers (also for `loom_block_in_place`).
@@ -33,8 +32,14 @@ pub(super) fn task(shared: &Arc<Shared>) -> (JoinHandle<()>, Notified) {
         name: None,
         spawned_at: std::panic::Location::caller(),
     };
-    let shard = shared.registry.shared_shard();
-    let (join, n) = task::spawn(async {}, shared.clone(), &shared.registry, shard, meta);
+    let shard = shared.common.registry.shared_shard();
+    let (join, n) = task::spawn(
+        async {},
+        shared.clone(),
+        &shared.common.registry,
+        shard,
+        meta,
+    );
     (join, n.unwrap())
 }
 
@@ -59,7 +64,7 @@ fn loom_push_vs_last_searcher_parking() {
             .expect("the pushed task is still there")
             .run();
         assert!(join.is_finished());
-        s.registry.close_and_shutdown();
+        s.common.registry.close_and_shutdown();
     });
 }
 
@@ -91,7 +96,7 @@ fn loom_push_vs_last_searcher_finding_work() {
         pusher.join().unwrap();
         worker0.join().unwrap();
         assert!(join.is_finished());
-        s.registry.close_and_shutdown();
+        s.common.registry.close_and_shutdown();
     });
 }
 
@@ -124,7 +129,7 @@ fn loom_two_pushes_wake_exactly_one_sleeper() {
             t.run();
         }
         assert!(j1.is_finished() && j2.is_finished());
-        s.registry.close_and_shutdown();
+        s.common.registry.close_and_shutdown();
     });
 }
 
@@ -166,7 +171,7 @@ fn loom_steal_vs_owner() {
         let stolen = th.join().unwrap();
         assert_eq!(mine + stolen, 3);
         assert!(joins.iter().all(JoinHandle::is_finished));
-        s.registry.close_and_shutdown();
+        s.common.registry.close_and_shutdown();
     });
 }
 
@@ -187,22 +192,22 @@ fn loom_timer_insert_vs_driver_parking() {
     loom::model(|| {
         let s = shared(1);
         let waker = futures::task::noop_waker();
-        let start = s.driver.time.clock.start();
+        let start = s.common.driver.time.clock.start();
         // A far timer, so the worker has something to sleep until.
-        let (far, _) = s.driver.time.insert(start + 2 * HOUR, &waker);
+        let (far, _) = s.common.driver.time.insert(start + 2 * HOUR, &waker);
         assert!(far.is_some());
         let s2 = s.clone();
         let inserter = thread::spawn(move || {
             let waker = futures::task::noop_waker();
-            let (key, unpark) = s2.driver.time.insert(start + HOUR, &waker);
+            let (key, unpark) = s2.common.driver.time.insert(start + HOUR, &waker);
             assert!(key.is_some());
             Handle::Multi(s2).unpark_for_timer(unpark);
         });
         // The worker: parks (on the driver, since nobody else holds it).
         s.register_parked(0, false);
-        s.remotes[0].parker.park_on(&s.driver, None);
+        s.remotes[0].parker.park_on(&s.common.driver, None);
         inserter.join().unwrap();
-        let (unparks, last) = s.driver.io.observed();
+        let (unparks, last) = s.common.driver.io.observed();
         // `None`: it never slept (a notify's token came first).
         let slept_only_until_new_timer = matches!(last, Some(Some(t)) if t < HOUR + HOUR / 2);
         let claimed = !s.idle.is_parked(0);
@@ -223,7 +228,7 @@ fn loom_unpark_vs_park_on_driver() {
         let s = shared(1);
         let s2 = s.clone();
         let t = thread::spawn(move || s2.unpark_worker(0));
-        s.remotes[0].parker.park_on(&s.driver, None);
+        s.remotes[0].parker.park_on(&s.common.driver, None);
         t.join().unwrap();
     });
 }

@@ -3,9 +3,9 @@
 //! cells through a tiny test scheduler (a loom `Mutex<VecDeque>`), so every
 //! interleaving of the threads below is explored.
 
-use super::{spawn, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
 use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use crate::loom::{thread, Arc, Mutex};
+use crate::loom::{lock, thread, Arc, Mutex};
+use crate::task::{spawn, JoinHandle, Meta, Notified, RawTask, Registry, Schedule, Task};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -20,12 +20,12 @@ struct TestSched {
 
 impl Schedule for TestSched {
     fn schedule(&self, task: Notified, _is_yield: bool) {
-        self.queue.lock().unwrap().push_back(task);
+        lock(&self.queue).push_back(task);
     }
     fn release(&self, task: RawTask) -> Option<Task> {
         self.registry.remove(task, None)
     }
-    fn unhandled_panic(&self, _: &super::Header, _: &super::JoinError) {
+    fn unhandled_panic(&self, _: &crate::task::Header, _: &crate::task::JoinError) {
         self.reports.fetch_add(1, SeqCst);
     }
 }
@@ -71,7 +71,7 @@ where
 fn run_queued(s: &TestSched) -> usize {
     let mut n = 0;
     loop {
-        let task = s.queue.lock().unwrap().pop_front();
+        let task = lock(&s.queue).pop_front();
         match task {
             Some(t) => t.run(),
             None => return n,
@@ -97,7 +97,7 @@ impl Future for WaitFlag {
     type Output = u32;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
         self.polls.fetch_add(1, SeqCst);
-        *self.slot.lock().unwrap() = Some(cx.waker().clone());
+        *lock(&self.slot) = Some(cx.waker().clone());
         if self.flag.load(SeqCst) {
             Poll::Ready(7)
         } else {
@@ -139,7 +139,7 @@ impl Probe {
     /// Sets the flag and wakes whatever waker is published.
     fn fire(flag: &AtomicBool, slot: &Mutex<Option<Waker>>) {
         flag.store(true, SeqCst);
-        let waker = slot.lock().unwrap().take();
+        let waker = lock(&slot).take();
         if let Some(w) = waker {
             w.wake();
         }
@@ -159,7 +159,7 @@ fn loom_wake_while_running() {
         run_queued(&s);
         th.join().unwrap();
         run_queued(&s);
-        assert!(s.queue.lock().unwrap().is_empty());
+        assert!(lock(&s.queue).is_empty());
         assert_eq!(poll_once(&mut join).map(Result::unwrap), Poll::Ready(7));
         assert!(p.polls.load(SeqCst) <= 2);
         assert_eq!(p.drops.load(SeqCst), 1);
@@ -175,14 +175,14 @@ fn loom_wake_from_two_threads() {
         let p = Probe::new();
         let mut join = spawn_on(&s, p.future());
         run_queued(&s); // first poll: pending, waker published
-        let w1 = p.slot.lock().unwrap().take().unwrap();
+        let w1 = lock(&p.slot).take().unwrap();
         let w2 = w1.clone();
         p.flag.store(true, SeqCst);
         let th = thread::spawn(move || w1.wake());
         w2.wake_by_ref();
         drop(w2);
         th.join().unwrap();
-        assert_eq!(s.queue.lock().unwrap().len(), 1, "queued exactly once");
+        assert_eq!(lock(&s.queue).len(), 1, "queued exactly once");
         run_queued(&s);
         assert_eq!(poll_once(&mut join).map(Result::unwrap), Poll::Ready(7));
         assert_eq!(p.polls.load(SeqCst), 2);
@@ -317,12 +317,12 @@ fn loom_abort_vs_wake() {
         let p = Probe::new();
         let mut join = spawn_on(&s, p.future());
         run_queued(&s); // first poll: pending, waker published, idle
-        let waker = p.slot.lock().unwrap().take().unwrap();
+        let waker = lock(&p.slot).take().unwrap();
         let abort = join.abort_handle();
         let th = thread::spawn(move || abort.abort());
         waker.wake();
         th.join().unwrap();
-        assert_eq!(s.queue.lock().unwrap().len(), 1, "queued exactly once");
+        assert_eq!(lock(&s.queue).len(), 1, "queued exactly once");
         run_queued(&s);
         assert!(matches!(poll_once(&mut join), Poll::Ready(Err(e)) if e.is_cancelled()));
         assert_eq!(p.drops.load(SeqCst), 1);
@@ -341,7 +341,7 @@ fn loom_wake_by_ref_while_running() {
         let p = Probe::new();
         let mut join = spawn_on(&s, p.future());
         run_queued(&s); // pending; its waker is published
-        let waker = p.slot.lock().unwrap().take().unwrap();
+        let waker = lock(&p.slot).take().unwrap();
         waker.wake_by_ref(); // queued again: the next poll races the thread
         let flag = p.flag.clone();
         let th = thread::spawn(move || {
@@ -352,7 +352,7 @@ fn loom_wake_by_ref_while_running() {
         run_queued(&s);
         th.join().unwrap();
         run_queued(&s);
-        assert!(s.queue.lock().unwrap().is_empty());
+        assert!(lock(&s.queue).is_empty());
         assert_eq!(poll_once(&mut join).map(Result::unwrap), Poll::Ready(7));
         assert!(p.polls.load(SeqCst) <= 3);
         assert_eq!(p.drops.load(SeqCst), 1);
@@ -371,13 +371,13 @@ fn loom_two_tasks_awaiting_each_other() {
         let slot: Arc<Mutex<Option<JoinHandle<()>>>> = Arc::new(Mutex::new(None));
         let from_slot = slot.clone();
         let a = spawn_on(&s, async move {
-            let b = from_slot.lock().unwrap().take().expect("B's handle");
+            let b = lock(&from_slot).take().expect("B's handle");
             let _ = b.await;
         });
         let b = spawn_on(&s, async move {
             let _ = a.await;
         });
-        *slot.lock().unwrap() = Some(b);
+        *lock(&slot) = Some(b);
         run_queued(&s); // both pending, each holding the other's waker
         let s2 = s.clone();
         let th = thread::spawn(move || s2.registry.close_and_shutdown());
@@ -417,7 +417,7 @@ fn loom_registry_hand_back_vs_bind_vs_snapshot() {
         let s = sched_with(1);
         // Task A, bound to worker 0's shard, completes on another thread.
         let mut a = spawn_in(&s, 0, async {});
-        let a_task = s.queue.lock().unwrap().pop_front().unwrap();
+        let a_task = lock(&s.queue).pop_front().unwrap();
         let runner = thread::spawn(move || a_task.run());
         let s2 = s.clone();
         let snap = thread::spawn(move || {
@@ -461,7 +461,7 @@ fn loom_registry_arrival_completes_vs_adopt() {
     loom::model(|| {
         let s = sched_with(1);
         let mut a = spawn_on(&s, async {});
-        let a_task = s.queue.lock().unwrap().pop_front().unwrap();
+        let a_task = lock(&s.queue).pop_front().unwrap();
         let runner = thread::spawn(move || a_task.run());
         let s2 = s.clone();
         let adopter = thread::spawn(move || s2.registry.drain(0));
