@@ -26,7 +26,7 @@ fn metrics_report_workers_tasks_polls_and_parks() {
     for i in 0..3 {
         assert_eq!(m.worker_local_queue_depth(i), 0);
     }
-    assert_eq!(m.injection_queue_depth(), 0);
+    assert_eq!(m.global_queue_depth(), 0);
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn current_thread_metrics() {
     assert_eq!(m.num_workers(), 1);
     let h = rt.spawn(async {});
     assert_eq!(
-        m.injection_queue_depth(),
+        m.global_queue_depth(),
         1,
         "queued until block_on drives it"
     );

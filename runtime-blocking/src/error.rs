@@ -18,10 +18,10 @@ use crate::internal::{self, Panicked};
 /// (and so per runtime), never reused.
 ///
 /// ```
-/// # use runtime::task::Id;
-/// let (a, b) = (Id::next(), Id::next());
-/// assert_ne!(a, b);
-/// assert!(format!("{a}").parse::<u64>().is_ok());
+/// let rt = runtime::Runtime::new().unwrap();
+/// let (a, b) = (rt.spawn(async {}), rt.spawn(async {}));
+/// assert_ne!(a.id(), b.id());
+/// assert!(format!("{}", a.id()).parse::<u64>().is_ok());
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(NonZeroU64);

@@ -94,12 +94,15 @@ impl Handle {
         }
     }
 
-    /// Every live task of this runtime; see [`task::all_tasks`](crate::task::all_tasks).
+    /// Every live task of this runtime, to look at in code: the same list
+    /// as [`task::all_tasks`](crate::task::all_tasks), which asks the
+    /// current runtime. To print it, use [`dump`](Self::dump).
     pub fn tasks(&self) -> Vec<TaskInfo> {
         self.inner.registry().snapshot()
     }
 
-    /// The live tasks as printable text, one per line:
+    /// The live tasks as a report to print (or log), one line each — for
+    /// people, where [`tasks`](Self::tasks) is for code:
     /// ```text
     /// 2 live tasks:
     ///   Task#12 "fetch-1" idle, spawned at src/main.rs:14:5, 3 polls

@@ -91,13 +91,20 @@ impl RuntimeMetrics {
         self.handle.common().blocking().queue_depth()
     }
 
-    /// Tasks waiting in the global injection queue (for the current-thread
-    /// flavor: in its one run queue).
-    pub fn injection_queue_depth(&self) -> usize {
+    /// Tasks waiting in the global queue, where tasks spawned or woken from
+    /// outside the workers wait (for the current-thread flavor: in its one
+    /// run queue). tokio's name.
+    pub fn global_queue_depth(&self) -> usize {
         match &self.handle {
-            scheduler::Handle::Multi(s) => s.injection_queue_depth(),
+            scheduler::Handle::Multi(s) => s.global_queue_depth(),
             scheduler::Handle::Current(s) => s.queue_depth(),
         }
+    }
+
+    /// The former name of [`global_queue_depth`](Self::global_queue_depth).
+    #[deprecated(since = "0.1.0", note = "renamed `global_queue_depth`, as in tokio")]
+    pub fn injection_queue_depth(&self) -> usize {
+        self.global_queue_depth()
     }
 
     /// Task polls worker `i` has made.
@@ -152,7 +159,7 @@ impl fmt::Debug for RuntimeMetrics {
         f.debug_struct("RuntimeMetrics")
             .field("num_workers", &n)
             .field("num_alive_tasks", &self.num_alive_tasks())
-            .field("injection_queue_depth", &self.injection_queue_depth())
+            .field("global_queue_depth", &self.global_queue_depth())
             .field("num_io_sources", &self.num_io_sources())
             .field("io_driver_ready_count", &self.io_driver_ready_count())
             .field(

@@ -166,7 +166,13 @@ pub fn all_tasks() -> Vec<TaskInfo> {
 pub struct TaskDump(pub(crate) Vec<TaskInfo>);
 
 impl TaskDump {
-    /// The tasks.
+    /// The tasks. A dump is for printing; to look at the tasks themselves,
+    /// call [`Handle::tasks`](crate::Handle::tasks) (or
+    /// [`all_tasks`] on the current runtime) instead.
+    #[deprecated(
+        since = "0.1.0",
+        note = "a dump is for printing: use `Handle::tasks()` or `task::all_tasks()` for the list"
+    )]
     pub fn tasks(&self) -> &[TaskInfo] {
         &self.0
     }

@@ -264,7 +264,7 @@ impl Shared {
         self.remotes[i].steal.len()
     }
 
-    pub(crate) fn injection_queue_depth(&self) -> usize {
+    pub(crate) fn global_queue_depth(&self) -> usize {
         self.inject.len()
     }
 }
