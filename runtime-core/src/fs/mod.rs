@@ -5,7 +5,7 @@
 //! operation here runs the `std::fs` call on the current runtime's blocking
 //! pool ([`spawn_blocking`](crate::spawn_blocking)) and the calling task
 //! awaits its result, as tokio does. Names and signatures are tokio's: the
-//! free functions ([`read`], [`write()`], [`read_dir`], [`metadata`],
+//! free functions ([`read`], [`write()`], [`read_dir()`], [`metadata`],
 //! [`rename`], ...), [`File`] (which implements tokio's and futures-io's
 //! `AsyncRead`, `AsyncWrite` and `AsyncSeek`), [`OpenOptions`], [`ReadDir`]
 //! and [`DirEntry`].

@@ -13,7 +13,7 @@
 //! mio makes and registers; the wait is ours. The epoll instance (a
 //! `mio::Poll`) lives in the shared [`Registry`], and the thread parked on
 //! the driver calls `epoll_wait` on its descriptor with its own event buffer,
-//! reading the flags as mio does ([`ready_from_epoll`]). mio's own split, a
+//! reading the flags as mio does ([`ready_from_epoll`](imp::ready_from_epoll)). mio's own split, a
 //! `Registry::try_clone` beside the `Poll`, costs a `dup` and a `close` per
 //! runtime: a sixth of a current-thread runtime's start-up system calls.
 //! (The crate targets Linux: epoll here, the timerfd below.)

@@ -12,7 +12,7 @@ use std::task::{ready, Poll};
 /// locks in [`sync`](crate::sync) included — know nothing of this budget, so
 /// a loop on them that never waits never yields. Put `consume_budget` in
 /// such a loop: it costs almost nothing, and yields only one call in 128
-/// (where [`yield_now`](super::yield_now) yields every time).
+/// (where [`yield_now`](fn@super::yield_now) yields every time).
 ///
 /// ```
 /// use runtime::{sync::mpsc, task};

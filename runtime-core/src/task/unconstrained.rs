@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 /// `task::unconstrained`.
 ///
 /// Inside it the runtime's own futures (join handles, timers, blocking jobs,
-/// [`consume_budget`](super::consume_budget)) never report `Pending` because
+/// [`consume_budget`](fn@super::consume_budget)) never report `Pending` because
 /// the budget is spent, and what it does is not charged to the enclosing
 /// task's budget. Use it for a short burst of work that must not be
 /// interrupted; a long one starves the worker's other tasks.

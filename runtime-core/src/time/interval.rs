@@ -6,7 +6,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 /// Ticks every `period`; the first tick completes at once. A period too long
-/// to add to an instant (`Duration::MAX`) saturates as [`sleep`](super::sleep)
+/// to add to an instant (`Duration::MAX`) saturates as [`sleep`](fn@super::sleep)
 /// does: the next tick is about 30 years away.
 ///
 /// ```
@@ -124,7 +124,7 @@ impl Interval {
     }
 
     /// The next tick is `after` from now; later ones follow from it, one
-    /// period apart. (Saturating, as [`sleep`](super::sleep) does.)
+    /// period apart. (Saturating, as [`sleep`](fn@super::sleep) does.)
     pub fn reset_after(&mut self, after: Duration) {
         let now = Instant::now();
         self.reset_at(now.checked_add(after).unwrap_or_else(Instant::far_future));

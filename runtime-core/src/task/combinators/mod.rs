@@ -1,13 +1,13 @@
-//! asyncio's task combinators: [`gather`], [`try_gather`], [`as_completed`],
-//! [`wait`], [`wait_for`], [`JoinSet`] and [`TaskGroup`].
+//! asyncio's task combinators: [`gather`](fn@gather), [`try_gather`], [`as_completed`](fn@as_completed),
+//! [`wait`](fn@wait), [`wait_for`](fn@wait_for), [`JoinSet`] and [`TaskGroup`].
 //!
 //! | asyncio | here |
 //! | --- | --- |
-//! | `gather(*aws, return_exceptions=True)` | [`gather`] |
+//! | `gather(*aws, return_exceptions=True)` | [`gather`](fn@gather) |
 //! | `gather(*aws)` | [`try_gather`] (the siblings of a failure are dropped, not orphaned) |
-//! | `as_completed(aws)` | [`as_completed`], yielding `(index, output)`; lazy; `.limit(n)` |
-//! | `wait(aws, timeout, return_when)` | [`wait`] with [`ReturnWhen`] |
-//! | `wait_for(aw, t)` | [`wait_for`] (aborts the task on expiry) |
+//! | `as_completed(aws)` | [`as_completed`](fn@as_completed), yielding `(index, output)`; lazy; `.limit(n)` |
+//! | `wait(aws, timeout, return_when)` | [`wait`](fn@wait) with [`ReturnWhen`] |
+//! | `wait_for(aw, t)` | [`wait_for`](fn@wait_for) (aborts the task on expiry) |
 //! | `TaskGroup` | [`TaskGroup`] (spawn order, the first failure cancels the rest), or [`JoinSet`] (completion order); both abort their tasks when dropped |
 //!
 //! How they work. `gather`, `try_gather`, `as_completed` and `wait` all keep

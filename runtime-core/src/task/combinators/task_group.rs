@@ -31,7 +31,7 @@ use std::pin::Pin;
 /// | --- | --- | --- | --- |
 /// | `TaskGroup` | all, in spawn order | the rest are aborted and awaited | aborts all |
 /// | [`JoinSet`](super::JoinSet) | one at a time, in completion order | nothing happens to the rest | aborts all |
-/// | [`gather`](super::gather) of handles | all, in input order | nothing happens to the rest | detaches all |
+/// | [`gather`](fn@super::gather) of handles | all, in input order | nothing happens to the rest | detaches all |
 ///
 /// ```
 /// use std::time::Duration;
