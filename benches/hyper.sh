@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # hyper 1.x hello world under load on loopback: this runtime, tokio and smol,
 # the same server code on each (integrations/examples/http.rs --serve, and
-# benches/examples/hyper_{tokio,smol}.rs), the same worker count (issue 16).
+# benches/examples/hyper_{tokio,smol}.rs), the same worker count.
 #
 #   benches/hyper.sh        # RUNS=12 DURATION=10s CONNS=50 WORKERS=2
 #

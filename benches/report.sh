@@ -196,7 +196,7 @@ TEMPLATE = """# Benchmarks
 
 The scheduler suite (`benches/scheduler.rs`) runs every workload on this
 runtime and on tokio, both multi-thread with the same number of workers, in
-the same process on the same machine (DESIGN.md §7).
+the same process on the same machine.
 
 ## Latest results
 

@@ -1,5 +1,5 @@
-//! Scheduler benchmarks, this runtime, tokio and smol side by side (DESIGN.md
-//! §7, issue 19).
+//! Scheduler benchmarks, this runtime, tokio and smol side by side, in
+//! one process on one machine so that the ratios compare like with like.
 //!
 //! Every workload is written once, generically over [`Rt`], and run on the
 //! three runtimes with the same number of workers ([`workers`]:
@@ -26,7 +26,7 @@
 //! Any value other than `1` keeps only the workloads whose name contains it;
 //! `BENCH_ROUNDS` sets the number of interleaved rounds (default 5).
 //! `BENCH_METRICS=observability` instead times this runtime with slow-poll
-//! reports on and off, alternating (the cost of seeing inside, DESIGN §5).
+//! reports on and off, alternating (the cost of seeing inside).
 //! `BENCH_METRICS=startup` times creating, `block_on`-ing and dropping each
 //! runtime (`BENCH_STARTUPS` picks some by name), then `block_on` of a ready
 //! future on a built one.
@@ -757,7 +757,7 @@ fn print_metrics(filter: &str) {
     }
 }
 
-/// The cost of seeing inside (DESIGN §5): the same runtime with slow-poll
+/// The cost of seeing inside: the same runtime with slow-poll
 /// reports on (the default, 100 ms) and off (`slow_poll_threshold(None)`).
 /// "Off" removes the watchdog thread and the two relaxed stores per poll that
 /// publish the polled task to it. The task registry and poll counts that feed

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# This runtime, tokio and smol side by side at 1, 2 and 4 workers (issue 19):
+# This runtime, tokio and smol side by side at 1, 2 and 4 workers:
 # the scheduler suite's interleaved mode (`BENCH_METRICS=1`: each round runs
 # every workload on the three runtimes, one after the other, in one process),
 # RUNS processes per worker count. Prints one table per worker count —

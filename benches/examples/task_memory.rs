@@ -1,7 +1,6 @@
 //! Memory per pending task: spawns N tasks that never finish
 //! (`std::future::pending`) and prints how much the process's resident set
-//! grew, per task. One runtime per process, so the figures do not mix
-//! (issue 19: per-task memory ≤ 0.5× tokio's).
+//! grew, per task. One runtime per process, so the figures do not mix.
 //!
 //!     cargo run --release -p runtime-benches --example task_memory -- runtime 1000000
 //!     cargo run --release -p runtime-benches --example task_memory -- tokio 1000000

@@ -1,4 +1,4 @@
-//! A tour of the runtime: the seed programs of asyncio's tutorials, run on
+//! A tour of the runtime: the programs of asyncio's tutorials, run on
 //! this runtime, printing what happened and how long it took.
 //!
 //!     cargo run --release --example tour

@@ -2,7 +2,7 @@
 //! waker's `wake` or `drop` — a panic is contained and reported, never
 //! allowed to unwind through a worker loop.
 //!
-//! The policy (issue 15): a panic in user waker code that the runtime calls
+//! The policy: a panic in user waker code that the runtime calls
 //! (a timer firing, an I/O event, a join waker) is caught where the call is
 //! made and reported at ERROR through `tracing`, like a task's unretrieved
 //! panic; the woken task simply does not learn of that wake-up. Anything

@@ -29,8 +29,8 @@
 //! started by the first runtime that wants slow-poll reports and never
 //! stopped: it waits on a condition variable, with no timeout, while no
 //! runtime is registered. A runtime start therefore costs a lock and a push
-//! (not a thread spawn and join, which were most of a current-thread
-//! runtime's start-up: issue 19), and a program with many runtimes (every
+//! (not a thread spawn and join, which would be most of a current-thread
+//! runtime's start-up), and a program with many runtimes (every
 //! `#[runtime::test]`) has one watchdog, not one each.
 //!
 //! - [`Watchdog::start`] registers the runtime: a [`Watched`] entry (its

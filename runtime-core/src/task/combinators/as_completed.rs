@@ -114,7 +114,7 @@ where
 {
     /// Keeps at most `n` futures in flight: the next input is pulled from
     /// the iterator (and so created) only once one of the `n` has finished
-    /// and been dropped. The seed's "very many tasks, limited concurrency".
+    /// and been dropped: very many tasks, limited concurrency.
     ///
     /// # Panics
     /// If `n` is 0 (nothing could ever run).
