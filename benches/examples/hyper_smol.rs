@@ -1,4 +1,4 @@
-//! The hyper hello-world server of `examples/http.rs`, on smol
+//! The hyper hello-world server of `integrations/examples/http.rs`, on smol
 //! (async-executor on `BENCH_WORKERS` threads, default 2; async-io's reactor
 //! and async-net's sockets; smol-hyper's adapters): a baseline of
 //! `benches/hyper.sh`. Serves forever on the address given (default

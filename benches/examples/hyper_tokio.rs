@@ -1,4 +1,4 @@
-//! The hyper hello-world server of `examples/http.rs`, on tokio: the
+//! The hyper hello-world server of `integrations/examples/http.rs`, on tokio: the
 //! baseline of `benches/hyper.sh`. Serves forever on the address given
 //! (default 127.0.0.1:3001) with `BENCH_WORKERS` workers (default 2).
 

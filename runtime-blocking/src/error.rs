@@ -1,10 +1,10 @@
-//! The one `JoinError` and task `Id` a user sees, whichever crate ran the work:
-//! users meet them as `runtime::task::{Id, JoinError}`, re-exported through
-//! `runtime::task` (`runtime-core/src/task/error.rs`), and defined here.
+//! The one `JoinError` and task `Id` a user sees, whichever crate ran the work.
 //!
-//! They live in this, the lowest crate, because the dependency direction is
-//! `runtime` -> `runtime-core` -> `runtime-blocking`: the scheduler re-exports
-//! them, so an async task and a blocking job fail with the very same type.
+//! Users meet them as `runtime::task::{Id, JoinError}`. They are defined in
+//! this, the lowest crate, because the dependency direction is `runtime` ->
+//! `runtime-core` -> `runtime-blocking`: the scheduler's `task` module
+//! re-exports them, so an async task and a blocking job fail with the very
+//! same type.
 
 use std::any::Any;
 use std::fmt;

@@ -32,9 +32,10 @@
 //! * [`BlockingPool::shutdown_timeout`] cancels queued jobs and waits, with a
 //!   bound, for running ones.
 //!
-//! The crate is free of `unsafe`; its concurrency protocols are documented at
-//! the top of `shared.rs` (the pool) and `oneshot.rs` (the completion), and
-//! model-checked with loom (`RUSTFLAGS="--cfg loom" cargo test --release loom`).
+//! The crate is free of `unsafe`; its concurrency protocols are documented on
+//! its private modules (the pool's and the completion's: `cargo doc
+//! --document-private-items`) and model-checked with loom
+//! (`RUSTFLAGS="--cfg loom" cargo test --release loom`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

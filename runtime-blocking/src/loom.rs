@@ -20,7 +20,7 @@
 //! * `OnceLock`: loom has none; it is `std`'s under both.
 //!
 //! (Each crate's run queues are not loom-aware either — crossbeam's — and
-//! have a stand-in of their own: `queue.rs` in each.)
+//! have a stand-in of their own: the `queue` module of each.)
 //!
 //! # Poisoned locks
 //!

@@ -1,4 +1,4 @@
-//! [`BlockingPool`]: the public face of the pool. The protocol is in `shared.rs`.
+//! [`BlockingPool`]: the public face of the pool. The protocol is in [`crate::shared`].
 
 use std::fmt;
 use std::time::{Duration, Instant};

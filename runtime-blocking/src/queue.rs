@@ -2,7 +2,7 @@
 //!
 //! The pool only ever pushes a job and tries to pop one: threads never block
 //! on the queue itself (they sleep on the pool's own condition variable, see
-//! `shared.rs`), so this is the whole interface. crossbeam-channel's unbounded
+//! [`crate::shared`]), so this is the whole interface. crossbeam-channel's unbounded
 //! channel is a lock-free MPMC list: spawners on several runtime workers
 //! never serialize on a lock, and a push finds no blocked receiver to wake, so
 //! it costs a few atomic operations. crossbeam is invisible to loom, so under
@@ -10,7 +10,7 @@
 //! loom can see (and which is FIFO too).
 //!
 //! The queue's own length is not used for decisions: the pool counts jobs in
-//! its state word (`state.rs`), which is what its protocol reasons about.
+//! its state word ([`crate::state`]), which is what its protocol reasons about.
 
 use crate::job::BoxJob;
 

@@ -26,7 +26,7 @@
 //!
 //! A job is pushed by a spawner and run by whichever thread pops it first. The
 //! one thing that must never happen is a job waiting in the queue while no
-//! thread will ever look (below the cap). `state.rs` explains the rule that
+//! thread will ever look (below the cap). [`crate::state`] explains the rule that
 //! prevents it: whoever makes `awake == 0 && queued > 0` true calls
 //! [`Shared::wake_or_spawn`], which, under the `threads` lock, re-reads the
 //! word and, if the condition still holds, hands a token to a sleeper, or
@@ -165,7 +165,7 @@ pub(crate) enum Sleep {
 
 /// Everything the pool's threads and handles share.
 pub(crate) struct Shared {
-    /// `queued | awake | shutdown`; see `state.rs`.
+    /// `queued | awake | shutdown`; see [`crate::state`].
     pub(crate) state: State,
     /// Jobs not yet picked up; `state.queued()` counts them (and may run
     /// ahead by reservations not yet pushed).

@@ -1,6 +1,6 @@
 //! The life of one pool thread: start hook, serve the queue, sleep, exit.
 //!
-//! The states and the hand-off rule are in `shared.rs`; this is the loop that
+//! The states and the hand-off rule are in [`crate::shared`]; this is the loop that
 //! walks them. At the top of every turn the thread is *awake* (counted in
 //! `State::awake`): it was counted by whoever started or woke it, and it
 //! counts itself again after each job.
@@ -22,7 +22,7 @@ thread_local! {
     static CURRENT_POOL: Cell<usize> = Cell::new(0);
 
     /// This pool thread has shut its own pool down (it is counted in
-    /// `Threads::self_shut`; see "Shutdown" in `shared.rs`).
+    /// `Threads::self_shut`; see "Shutdown" in [`crate::shared`]).
     #[allow(clippy::missing_const_for_thread_local)]
     static SELF_SHUT: Cell<bool> = Cell::new(false);
 }

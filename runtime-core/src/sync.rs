@@ -69,4 +69,5 @@
 //! # assert_eq!(rt.block_on(drain(rx)), 499_500);
 //! ```
 
+#[doc(no_inline)]
 pub use tokio::sync::*;

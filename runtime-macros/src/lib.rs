@@ -49,7 +49,7 @@
 //!
 //! The macros' examples are doctests, compiled and run against `runtime`
 //! (a dev-dependency: Cargo allows that cycle); more programs like them are
-//! run by the `runtime` crate's `tests/macros.rs`, and the trybuild cases of
+//! run by the `runtime` crate's tests, and the trybuild cases of
 //! both kinds are in the workspace's `ui/` package.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]

@@ -1,4 +1,4 @@
-//! loom models of the oneshot completion (`oneshot.rs`).
+//! loom models of the oneshot completion ([`crate::oneshot`]).
 
 use std::task::Poll;
 

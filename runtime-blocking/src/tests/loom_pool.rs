@@ -1,4 +1,4 @@
-//! loom models of the pool (`shared.rs`, `worker.rs`) and of jobs (`job.rs`).
+//! loom models of the pool ([`crate::shared`], [`crate::worker`]) and of jobs ([`crate::job`]).
 
 use super::wait;
 use crate::job::{Job, Task};

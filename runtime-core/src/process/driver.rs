@@ -1,6 +1,6 @@
-//! The process layer of the driver stack (`crate::driver`), at its top:
+//! The process layer of the driver stack ([`crate::driver`]), at its top:
 //! after each turn of the layers below, it sweeps the orphan queue
-//! (`reap.rs`) if a `SIGCHLD` was dispatched since its last sweep —
+//! ([`super::reap`]) if a `SIGCHLD` was dispatched since its last sweep —
 //! whoever dispatched it: this runtime's signal layer, another runtime's,
 //! or a new signal listener.
 

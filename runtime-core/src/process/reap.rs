@@ -31,7 +31,7 @@
 //! 1. right after a child is queued (a child that already exited goes at
 //!    once);
 //! 2. after each driver turn that follows a `SIGCHLD` dispatch (the process
-//!    layer of the driver stack, `driver.rs`, compares the signal's dispatch
+//!    layer of the driver stack, [`super::driver`], compares the signal's dispatch
 //!    count with the one it swept at): queuing the first orphan installs
 //!    the `SIGCHLD` handler and registers the signal pipe with the current
 //!    runtime's reactor, so a later exit wakes that runtime's driver, whose
@@ -150,7 +150,7 @@ static HAS_ORPHANS: AtomicBool = AtomicBool::new(false);
 /// `SIGCHLD`'s dispatch count at the last sweep that followed one.
 static SWEPT_AT: AtomicUsize = AtomicUsize::new(0);
 
-/// The process layer's step after each driver turn (`driver.rs`): sweeps
+/// The process layer's step after each driver turn ([`super::driver`]): sweeps
 /// the orphans if a `SIGCHLD` was dispatched since the last such sweep.
 /// Two relaxed loads when nothing changed.
 pub(super) fn sweep_if_child_exited() {
@@ -180,6 +180,6 @@ pub(super) fn num_orphans() -> usize {
 
 fn lock_orphans() -> std::sync::MutexGuard<'static, Vec<std::process::Child>> {
     // Only `push` and `try_wait` run under it: poisoned means a bug, and
-    // panics as every lock of this crate does (`loom.rs`).
+    // panics as every lock of this crate does (`crate::loom`).
     ORPHANS.lock().unwrap()
 }

@@ -13,7 +13,7 @@
 //!
 //! A resource registers once, edge-triggered, for the interest it will ever
 //! need, and gets a readiness slot ([`ScheduledIo`], whose protocol is in
-//! `scheduled_io.rs`). Its mio `Token` is the slot's index in the slab with
+//! [`scheduled_io`]). Its mio `Token` is the slot's index in the slab with
 //! a generation in the high bits: an event still in flight for a closed
 //! resource whose index was reused carries the old generation and is dropped.
 //!
@@ -53,7 +53,7 @@ use std::time::Duration;
 const INDEX_BITS: u32 = usize::BITS / 2;
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 /// The token of the unpark waker. It and the poller's own timer token
-/// (`usize::MAX - 1`, `sys.rs`) have all index bits set; the slab stops
+/// (`usize::MAX - 1`, [`sys`]) have all index bits set; the slab stops
 /// below those two indices, so no registration's token is either.
 const WAKER_TOKEN: usize = usize::MAX;
 /// Indices at or above this are never given out (see `WAKER_TOKEN`).
@@ -62,7 +62,7 @@ const INDEX_LIMIT: usize = INDEX_MASK - 1;
 /// The poller: owned by the thread parked on it.
 pub(crate) struct Driver {
     poll: sys::Poll,
-    /// Counts turns; each event is stamped with it (`scheduled_io.rs`).
+    /// Counts turns; each event is stamped with it ([`scheduled_io`]).
     tick: u16,
     /// Wakers collected in one turn, kept to reuse the allocation.
     wakers: Vec<Waker>,
@@ -304,7 +304,7 @@ impl Handle {
         self.registry.inject(token, ready);
     }
 
-    /// Models: `(unparks made, timeout of the last poll)` (`sys.rs`).
+    /// Models: `(unparks made, timeout of the last poll)` ([`sys`]).
     #[cfg(all(test, loom))]
     pub(crate) fn observed(&self) -> (usize, Option<Option<std::time::Duration>>) {
         self.registry.observed()

@@ -78,7 +78,7 @@ impl Registration {
     /// write) at that moment, so the readiness seen is cleared right away —
     /// the next call waits for the OS's next edge instead of making a system
     /// call that would say `WouldBlock`. An event that arrived meanwhile
-    /// changed the tick, and the clear keeps it (`scheduled_io.rs`). Not for
+    /// changed the tick, and the clear keeps it ([`ScheduledIo`]). Not for
     /// datagrams, where a short read proves nothing.
     pub(crate) fn poll_io_stream(
         &self,

@@ -53,7 +53,7 @@
 //! # Why a stale event never reaches a reused slot
 //!
 //! Slots live in the driver's registration slab; a token is the slab index
-//! plus a generation (`driver.rs`). Deregistration removes the slot under the
+//! plus a generation ([`crate::reactor`]). Deregistration removes the slot under the
 //! registrations lock, which the driver holds while it delivers a turn's
 //! events; a later event carrying the old token finds either a vacant index
 //! or a slot of another generation, and is dropped.

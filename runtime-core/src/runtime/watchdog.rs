@@ -16,7 +16,7 @@
 //! it is still running — the task's name and spawn location are looked up in
 //! the registry (the task is alive while it is being polled, and the registry
 //! holds a reference, so nothing is read from a freed task), `slow_poll_count`
-//! grows by one and one WARN report goes out (`reports.rs`: through `tracing`,
+//! grows by one and one WARN report goes out ([`Reports`](super::Reports): through `tracing`,
 //! or on stderr when no subscriber is installed). Reporting during the poll,
 //! not after it, means a poll that never returns (a deadlock, an endless loop)
 //! is reported too, and a slow task's report and count are in place by the

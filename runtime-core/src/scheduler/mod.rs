@@ -1,10 +1,10 @@
 //! The two scheduler flavors behind one internal handle, over one common
 //! part.
 //!
-//! * `multi_thread`: N workers, each with a local queue + LIFO slot, a global
+//! * [`multi_thread`]: N workers, each with a local queue + LIFO slot, a global
 //!   injector, work stealing, and the searching/parking protocol of
-//!   `multi_thread/idle.rs`.
-//! * `current_thread`: one FIFO queue driven by whichever thread is inside
+//!   [`multi_thread::idle`].
+//! * [`current_thread`]: one FIFO queue driven by whichever thread is inside
 //!   `block_on` — deterministic, like asyncio's ready queue.
 //!
 //! What is not a way of running tasks — the live-task registry, the driver
@@ -123,7 +123,7 @@ pub(crate) struct Common {
     /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).
     /// While there are some, an idle multi-thread worker spins briefly
     /// before it sleeps, since a job's result is likely to wake a task soon
-    /// (`multi_thread/idle.rs`).
+    /// ([`multi_thread::idle`]).
     pub(crate) blocking_in_flight: AtomicUsize,
 }
 
@@ -238,7 +238,7 @@ impl Handle {
         match self {
             Handle::Multi(_) => block_on_parked(future),
             // This thread runs its own local tasks (`spawn_local` without a
-            // `LocalSet`) for the whole call; see `task/local.rs`.
+            // `LocalSet`) for the whole call; see `task::local`.
             Handle::Current(s) => {
                 crate::task::local::run_implicit(future, |f| current_thread::Shared::block_on(s, f))
             }

@@ -28,7 +28,7 @@
 //!   [`super::driver`]) after the turn that saw the pipe readable — whichever runtime's driver that is; the listeners may be
 //!   anywhere, since a waker works across runtimes — and directly when a
 //!   listener is made, so that it starts after every delivery so far.
-//! * **Listeners** (`unix.rs`): each remembers the generation it has seen.
+//! * **Listeners** ([`Signal`](super::unix::Signal)): each remembers the generation it has seen.
 //!   `recv` returns when the slot's generation differs from it, else
 //!   stores its waker. A new listener registers the pipe with its runtime,
 //!   dispatches, reads the generation, and only then installs the handler
@@ -140,7 +140,7 @@ impl Slot {
 
     /// The generation and the wakers. No user code runs under this lock
     /// (wakers are cloned before it and woken after), so, as everywhere in
-    /// this crate (`loom.rs`), a poisoned lock is a bug and panics.
+    /// this crate ([`crate::loom`]), a poisoned lock is a bug and panics.
     pub(super) fn state(&self) -> MutexGuard<'_, SlotState> {
         self.state.lock().unwrap()
     }

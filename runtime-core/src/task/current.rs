@@ -2,8 +2,8 @@
 //! `task::try_current()`.
 //!
 //! The task harness marks the task it is polling (or whose future it is
-//! dropping) in the thread context for exactly that long (`context.rs`,
-//! `TaskGuard`); these read it. The `block_on` future is not a task, and
+//! dropping) in the thread context for exactly that long
+//! ([`crate::context::TaskGuard`]); these read it. The `block_on` future is not a task, and
 //! neither is a blocking job, so inside either there is no current task.
 
 use super::{Id, TaskInfo};

@@ -3,7 +3,7 @@
 //!
 //! # The task cell, reused
 //!
-//! A local task is an ordinary task cell (`raw.rs`): the same state word,
+//! A local task is an ordinary task cell ([`super::raw`]): the same state word,
 //! join handle, wakers, abort and registry, created through
 //! `RawTask::new_local`, the one constructor without `Send` bounds. It is
 //! `unsafe`; `RawTask::new` (every other spawn) keeps its bounds and calls

@@ -13,12 +13,12 @@
 //! tasks without knowing their types.
 //!
 //! Who may touch what (the state bits and the join-waker rules are in
-//! `state.rs`):
+//! [`super::state`]):
 //! * `stage` while `Running(F)`: only the thread holding the `RUNNING` bit.
 //! * `stage` once `COMPLETE`: the `JoinHandle` if `JOIN_INTEREST` was set at
 //!   completion, otherwise the completing thread (which drops the output).
 //!   Anyone may drop it in `dealloc`, when no other reference exists.
-//! * `join_waker`: as the numbered rules in `state.rs` say.
+//! * `join_waker`: as the numbered rules in [`super::state`] say.
 //! * `header` fields other than `state`, `polls` and `registry_slot` are
 //!   immutable after spawn.
 //!
@@ -62,7 +62,7 @@ pub(crate) struct Header {
     pub(crate) meta: Meta,
     /// Polls so far; written only by the thread holding `RUNNING`.
     pub(crate) polls: AtomicU64,
-    /// Where this task is in the registry (`registry.rs`): its slot, or a
+    /// Where this task is in the registry ([`super::registry`]): its slot, or a
     /// mark (not bound, arriving, gone); the module docs there say who
     /// writes it when.
     pub(crate) registry_slot: AtomicUsize,
@@ -121,7 +121,7 @@ impl RawTask {
     }
 
     /// [`new`](Self::new) for a future or output that is not `Send`: a
-    /// `LocalSet`'s task (`task/local.rs`).
+    /// `LocalSet`'s task ([`super::local`]).
     ///
     /// # Safety
     /// Unless `F` and `F::Output` are `Send`, the caller must make sure that
@@ -130,7 +130,7 @@ impl RawTask {
     /// its registry shut down, on that thread only. (Wakers, `AbortHandle`s
     /// and the cell itself may still travel: they touch the state word and
     /// hand a `Notified` to the scheduler, never the future; a cell freed
-    /// elsewhere holds no future, see `local.rs`.)
+    /// elsewhere holds no future, see [`super::local`].)
     pub(crate) unsafe fn new_local<F, S>(
         future: F,
         scheduler: Arc<S>,
@@ -338,7 +338,7 @@ where
 
     fn join_waker(&self) -> &UnsafeCell<Option<Waker>> {
         // SAFETY: as in `header`; access to the contents follows the rules
-        // in `state.rs`.
+        // in `task::state`.
         unsafe { &(*self.cell.as_ptr()).join_waker }
     }
 
@@ -446,7 +446,7 @@ where
             // Nobody will read the output: it is ours to drop.
             self.drop_unclaimed_output();
         } else if prev.is_join_waker_set() {
-            // Rule 3 of `state.rs`: the field is ours until we unset the bit.
+            // Rule 3 of `task::state`: the field is ours until we unset the bit.
             let woke = catch_unwind(AssertUnwindSafe(|| {
                 self.join_waker().with(|w| {
                     // SAFETY: `JOIN_WAKER` was set when `COMPLETE` was
@@ -471,7 +471,7 @@ where
     }
 
     /// Empties the join waker field; a panic in the waker's `drop` is
-    /// contained. The caller must own the field (`state.rs`, rules 3 and 4).
+    /// contained. The caller must own the field ([`super::state`], rules 3 and 4).
     fn drop_join_waker(self) {
         let dropped = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller owns the field.
@@ -559,7 +559,7 @@ where
         res
     }
 
-    /// Consumes the `JoinHandle`'s reference (rule 4 of `state.rs`).
+    /// Consumes the `JoinHandle`'s reference (rule 4 of [`super::state`]).
     fn drop_join_handle(self) {
         if self.header().state.join_handle_is_last() {
             // The common end of a joined task, in no atomic write.

@@ -23,7 +23,7 @@
 //! The reference count counts: the `JoinHandle`, each `AbortHandle`, each
 //! `Waker`, the queued `Notified`, and the live-task registry. The cell is freed
 //! by whoever drops it to zero, after every reference into the cell it used has
-//! ended (the harness in `raw.rs` works on raw pointers for that reason).
+//! ended (the harness in [`super::raw`] works on raw pointers for that reason).
 //!
 //! # Who may touch the join waker field, and when
 //!

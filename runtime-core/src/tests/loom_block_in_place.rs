@@ -1,4 +1,4 @@
-//! loom model of `block_in_place`'s hand-off of a worker's core (`worker.rs`,
+//! loom model of `block_in_place`'s hand-off of a worker's core ([`crate::scheduler::multi_thread::worker`],
 //! "The core moves"), calling the product's own steps: `hand_off_core`, the
 //! replacement's body `run` (the whole worker loop, parking included),
 //! `schedule_task` from the thread without a core, and `reclaim_core`.

@@ -1,9 +1,9 @@
-//! loom models of the worker park/unpark protocol (`idle.rs`), calling the
+//! loom models of the worker park/unpark protocol ([`crate::scheduler::multi_thread::idle`]), calling the
 //! product's own functions on a real `Shared`: `push_remote`, the last
 //! searcher's `recheck_as_last_searcher`, and the park loop
 //! (`register_parked` + `sleep_until_unparked`, which sleeps on the driver's
 //! loom stand-in poller or on the condvar). Under loom the run queues' length
-//! is read without their lock (`queue.rs`), so only the protocol's SeqCst
+//! is read without their lock ([`crate::scheduler::queue`]), so only the protocol's SeqCst
 //! fences order a push before the re-check that must see it.
 
 use crate::loom::{thread, Arc};
@@ -23,7 +23,7 @@ pub(super) fn shared(workers: usize) -> Arc<Shared> {
 
 /// A real task of `shared`, and the `Notified` to queue. Spawned as from
 /// outside the workers, its registry reference waits on the arrival list
-/// (`task/registry.rs`) until a worker adopts it; a model that runs no
+/// ([`crate::task::registry`]) until a worker adopts it; a model that runs no
 /// worker loop ends by closing the registry (`close_and_shutdown`), as a
 /// runtime's shutdown does, or loom reports the completed task's cell
 /// leaked.

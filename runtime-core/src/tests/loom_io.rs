@@ -1,6 +1,6 @@
-//! loom models of the readiness protocol (`reactor/scheduled_io.rs`) and
-//! the reactor's event delivery (`reactor/mod.rs`), on the loom stand-in of
-//! the OS poller (`reactor/sys.rs`): the real `ScheduledIo`,
+//! loom models of the readiness protocol ([`crate::reactor::scheduled_io`]) and
+//! the reactor's event delivery ([`crate::reactor`]), on the loom stand-in of
+//! the OS poller ([`crate::reactor::sys`]): the real `ScheduledIo`,
 //! `Registration` and `Driver::turn`.
 
 use crate::io::{Interest, Ready};

@@ -1,5 +1,5 @@
 //! loom model of the LIFO slot and the local queue behind it
-//! (`scheduler/multi_thread/worker.rs`).
+//! ([`crate::scheduler::multi_thread::worker`]).
 
 use crate::loom::thread;
 use crate::scheduler::multi_thread::worker::WorkerCx;

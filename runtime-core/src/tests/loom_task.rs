@@ -32,7 +32,7 @@ impl Schedule for TestSched {
 
 /// A scheduler whose registry has `workers` worker shards besides the
 /// shared one. `release` runs on no worker (`here` is `None`), so a task
-/// bound to a worker's shard is handed back to it (`registry.rs`).
+/// bound to a worker's shard is handed back to it ([`crate::task::registry`]).
 fn sched_with(workers: usize) -> Arc<TestSched> {
     Arc::new(TestSched {
         queue: Mutex::new(VecDeque::new()),
@@ -406,7 +406,7 @@ fn loom_join_drop_vs_panicking_completion() {
     });
 }
 
-/// Catches, in the registry (`registry.rs`): a task that completes on
+/// Catches, in the registry ([`crate::task::registry`]): a task that completes on
 /// another thread than its shard's owner being counted alive after its
 /// joiner saw it finish, listed by a snapshot once complete, lost (its slot
 /// never freed: the cell leaks) or freed twice when its hand-back races the
@@ -452,7 +452,7 @@ fn loom_registry_hand_back_vs_bind_vs_snapshot() {
     });
 }
 
-/// Catches, in the registry's arrival lists (`registry.rs`): a task spawned
+/// Catches, in the registry's arrival lists ([`crate::task::registry`]): a task spawned
 /// off the workers that completes while a worker adopts it being counted
 /// alive after its joiner saw it finish, bound to a slot although complete
 /// (its cell would leak), or its registry reference dropped twice.

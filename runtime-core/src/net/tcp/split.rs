@@ -1,5 +1,5 @@
 //! [`TcpStream::split`] and [`TcpStream::into_split`]: the halves (shared
-//! with Unix streams, `net/split.rs`) and peeking, which only TCP halves
+//! with Unix streams, [`crate::net::split`]) and peeking, which only TCP halves
 //! have.
 
 use super::TcpStream;

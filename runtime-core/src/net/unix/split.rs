@@ -1,5 +1,5 @@
 //! [`UnixStream::split`] and [`UnixStream::into_split`]: the halves, shared
-//! with TCP (`net/split.rs`).
+//! with TCP ([`crate::net::split`]).
 
 use super::{SocketAddr, UnixStream};
 

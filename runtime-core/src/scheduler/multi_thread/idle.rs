@@ -1,7 +1,7 @@
 //! Which workers are searching for work and which are parked, and every
 //! step of the protocol that moves them: the notify after a push, the last
-//! searcher's re-check, and the park loop. The loom models (`loom_idle.rs`)
-//! call these functions, not copies of them.
+//! searcher's re-check, and the park loop. The loom models (`tests::loom_idle`,
+//! built only under `--cfg loom`) call these functions, not copies of them.
 //!
 //! The goal: no lost wake-ups, no thundering herd, no spinning when idle.
 //!
@@ -39,7 +39,7 @@
 //!
 //! Where a parked worker sleeps: on the runtime's driver (timers and I/O) if
 //! no other worker holds it, else on its condition variable
-//! (`scheduler/park.rs`); an unpark reaches it either way. Tasks that the
+//! ([`crate::scheduler::park`]); an unpark reaches it either way. Tasks that the
 //! driver wakes while it sleeps land in its own queue (it is still this
 //! thread's worker), so the park loop also ends when the worker finds local
 //! work: it takes itself off `sleepers` ([`Idle::unpark_self`]) and counts
@@ -247,7 +247,7 @@ impl Shared {
 
     /// A timer was inserted while nobody is parked on the driver: wake a
     /// worker if all are asleep, so one of them parks on the driver and sees
-    /// the timer (`time/driver.rs`).
+    /// the timer ([`crate::time::driver`]).
     pub(crate) fn notify_parked_for_timer(&self) {
         fence(SeqCst);
         self.notify_parked();

@@ -10,10 +10,10 @@
 //! Either way, if the push made stealable work, `notify_parked` wakes a
 //! sleeping worker when nobody is searching. That protocol — the push's
 //! fence and notify, the last searcher's re-check, the park loop — lives in
-//! `idle.rs`, with why no wake-up is lost. The worker loop and its search
-//! order live in `worker.rs`. A parked worker sleeps on the runtime's driver
-//! (timers and I/O, `crate::driver`) if no other worker does, else on its
-//! condition variable (`scheduler/park.rs`).
+//! [`idle`], with why no wake-up is lost. The worker loop and its search
+//! order live in [`worker`]. A parked worker sleeps on the runtime's driver
+//! (timers and I/O, [`crate::driver`]) if no other worker does, else on its
+//! condition variable ([`crate::scheduler::park`]).
 //!
 //! Shutdown: `begin_shutdown` raises `shutdown` and unparks everyone; each
 //! worker finishes its current poll, drops what is left in its local queue
@@ -22,7 +22,7 @@
 //! `shutdown` after its push (SeqCst fence on both sides) and drains itself,
 //! so no task reference is stranded in the injector.
 
-mod idle;
+pub(crate) mod idle;
 pub(crate) mod worker;
 
 pub(crate) use idle::Unparked;
@@ -79,7 +79,7 @@ pub(crate) fn launch(
 
 pub(crate) struct Shared {
     /// What both flavors share: the registry, the driver (parked on by at
-    /// most one idle worker, `idle.rs`), reports, settings, counters.
+    /// most one idle worker, [`idle`]), reports, settings, counters.
     pub(crate) common: Common,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) inject: Inject,
@@ -109,7 +109,7 @@ pub(crate) struct Remote {
     pub(crate) parker: Parker,
     /// The hand-off slot of this worker's core: it waits here for its first
     /// thread, and while `block_in_place` hands it to a replacement
-    /// (`worker.rs`). Taken only under this lock, so one thread holds it.
+    /// ([`worker::block_in_place`]). Taken only under this lock, so one thread holds it.
     core: Mutex<Option<Box<worker::Core>>>,
 }
 

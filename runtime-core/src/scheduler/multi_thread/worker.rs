@@ -14,12 +14,12 @@
 //! 4. as a *searcher* (at most half the workers search at once): steal half
 //!    of a randomly chosen sibling's queue, trying each sibling once, then the
 //!    injector;
-//! 5. park (see `idle.rs` for the protocol): on the driver if no other
+//! 5. park (see [`super::idle`] for the protocol): on the driver if no other
 //!    worker is, else on its condition variable.
 //!
 //! A panic that escapes this loop (not a task's: those are caught around
 //! each poll; not a waker's: those are caught where the runtime calls them,
-//! `contain.rs`) is a bug in the runtime: the worker aborts the process
+//! [`crate::contain`]) is a bug in the runtime: the worker aborts the process
 //! with a message, rather than leave a runtime whose tasks silently stop.
 //!
 //! The worker's `Core` (local queue, LIFO slot, counters, idle-protocol
@@ -33,7 +33,7 @@
 //!
 //! A thread is worker `index` while it holds that index's `Core`; the core,
 //! not the thread, carries the worker's place in the idle protocol
-//! (`idle.rs`: running, searching or parked — exactly one per index). At
+//! ([`super::idle`]: running, searching or parked — exactly one per index). At
 //! start each core waits in its index's hand-off slot (`Remote::core`) and
 //! the worker thread takes it. `block_in_place` (called from inside a poll,
 //! so the core is "running" and not searching) puts the core back into the
@@ -460,7 +460,7 @@ where
         impl Drop for Reset<'_> {
             fn drop(&mut self) {
                 if self.handed {
-                    // A worker again, or none: `worker.rs` carries on.
+                    // A worker again, or none: the worker loop carries on.
                     let _ = self.cx.reclaim_core();
                 }
             }

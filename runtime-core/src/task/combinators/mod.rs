@@ -12,7 +12,7 @@
 //!
 //! How they work. `gather`, `try_gather`, `as_completed` and `wait` all keep
 //! their inputs in a `futures_util::stream::FuturesUnordered`, each tagged
-//! with its input index (`indexed.rs`). `FuturesUnordered` gives every input
+//! with its input index ([`indexed`]). `FuturesUnordered` gives every input
 //! its own waker that queues just that input, so a wake-up costs one poll of
 //! the woken input, not a sweep over all n — a gather of a million futures
 //! does a million polls in total, not n². It also yields to the scheduler
