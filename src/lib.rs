@@ -24,20 +24,50 @@
 //! }
 //! ```
 //!
+//! ## Modules
+//!
+//! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,
+//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`,
+//!   `TaskGroup`); `all_tasks`, `current`, `id`; `!Send` tasks
+//!   ([`task::spawn_local`], [`task::LocalSet`]), task-local values
+//!   ([`task_local!`]), blocking in place ([`task::block_in_place`](fn@task::block_in_place)).
+//! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
+//!   paused time for tests.
+//! * [`sync`]: channels and locks (asyncio's `Queue`, `Lock`, `Event`,
+//!   `Semaphore`, `Condition`), tokio's.
+//! * [`io`]: the async read/write traits and helpers, tokio's.
+//! * [`net`]: TCP, UDP and Unix-domain sockets on the runtime's own reactor.
+//! * [`fs`]: tokio's file system functions and [`fs::File`], on the
+//!   blocking pool.
+//! * [`signal`]: [`signal::ctrl_c`] and Unix signals
+//!   ([`signal::unix::signal`]), all listeners woken, no delivery lost.
+//! * [`process`]: child processes with std's [`process::Command`] builder,
+//!   async `wait` and pipes; every child reaped.
+//! * [`blocking`]: the blocking thread pool, usable from any executor.
+//! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`] (also under
+//!   [`runtime`](mod@runtime), tokio's path): running and watching a
+//!   runtime; [`Runtime::run_forever`] until [`Handle::stop`] or Ctrl-C.
+//! * [`select!`], [`join!`], [`try_join!`], [`pin!`]: tokio's macros.
+//!
+//! Whatever the flavor, a panic in a task comes back through its
+//! `JoinHandle` (a detached task's panic is reported), and dropping the
+//! runtime cancels every task, dropping each future exactly once (and
+//! reports the ones that were still pending).
+//!
 //! ## asyncio → runtime
 //!
 //! | asyncio | runtime |
 //! | --- | --- |
-//! | `asyncio.run(main())`, `loop.run_until_complete` | [`#[runtime::main]`](main), [`Runtime::block_on`] |
+//! | `asyncio.run(main())`, `loop.run_until_complete` | [`#[runtime::main]`](main), [`Runtime::block_on`] — which do not wait for the tasks `main` spawned: [see below](#block_on-is-not-run_until_complete) |
 //! | one thread, tasks run in the order they become ready | [`#[runtime::main(flavor = "current_thread")]`](main) or [`Builder::new_current_thread`]: the same deterministic one-thread ordering |
 //! | `asyncio.create_task`, `ensure_future` | [`spawn`], [`task::Builder::new().name(..).spawn`](task::Builder) |
 //! | `Task.cancel()`, `Task.done()`, `Task.get_name()` | [`JoinHandle::abort`](task::JoinHandle::abort), [`JoinHandle::is_finished`](task::JoinHandle::is_finished), [`JoinHandle::name`](task::JoinHandle::name) |
 //! | `await task` (raises `CancelledError`) | `handle.await` → `Err(JoinError)` with [`is_cancelled()`](task::JoinError::is_cancelled) |
 //! | `asyncio.sleep(d)`, `asyncio.sleep(0)` | [`time::sleep`], [`task::yield_now`] |
-//! | `asyncio.wait_for(aw, t)` | [`time::timeout`]; [`task::wait_for`] also aborts the task |
-//! | `asyncio.gather(*aws)` / `return_exceptions=True` | [`task::try_gather`] / [`task::gather`] |
-//! | `asyncio.as_completed(aws)` | [`task::as_completed`] (yields `(index, output)`; lazy; `.limit(n)`) |
-//! | `asyncio.wait(aws, timeout, return_when)` | [`task::wait`] with [`task::ReturnWhen`] |
+//! | `asyncio.wait_for(aw, t)` | [`time::timeout`]; [`task::wait_for`](fn@task::wait_for) also aborts the task |
+//! | `asyncio.gather(*aws)` / `return_exceptions=True` | [`task::try_gather`] / [`task::gather`](fn@task::gather) |
+//! | `asyncio.as_completed(aws)` | [`task::as_completed`](fn@task::as_completed) (yields `(index, output)`; lazy; `.limit(n)`) |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`task::wait`](fn@task::wait) with [`task::ReturnWhen`] |
 //! | `asyncio.TaskGroup` (3.11) | [`task::TaskGroup`]: results in spawn order, the first failure cancels the rest; [`task::JoinSet`] to take results as they come |
 //! | children cancelled with the `gather` / `wait_for` awaiting them | [`JoinHandle::abort_on_drop`](task::JoinHandle::abort_on_drop) (a dropped plain `JoinHandle` detaches, as in tokio) |
 //! | `asyncio.all_tasks()`, `asyncio.current_task()` | [`task::all_tasks`] → `Vec<`[`task::TaskInfo`]`>` (each with an [`abort_handle`](task::TaskInfo::abort_handle)), [`task::current`] |
@@ -45,11 +75,7 @@
 //! | `loop.run_in_executor(ThreadPoolExecutor(n), f)` | [`run_in_executor`] with a [`blocking::BlockingPool`] |
 //! | debug mode "Executing &lt;Task&gt; took 1.2 seconds" | slow-poll reports ([`Builder::slow_poll_threshold`]) |
 //! | "Task exception was never retrieved", "Task was destroyed but it is pending!" | the same reports, with the task's name and spawn location |
-//! | `asyncio.Queue` | [`sync::mpsc`] |
-//! | `asyncio.Lock` | [`sync::Mutex`] |
-//! | `asyncio.Event` | [`sync::Notify`], or a [`sync::watch`] channel |
-//! | `asyncio.Semaphore` | [`sync::Semaphore`] |
-//! | `asyncio.Condition` | [`sync::Notify`] (with a [`sync::Mutex`] for the state) |
+//! | `asyncio.Queue`, `Lock`, `Event`, `Semaphore`, `Condition` | [`sync::mpsc`], [`sync::Mutex`], a [`sync::watch`] channel or [`sync::Notify`], [`sync::Semaphore`], [`sync::Notify`] with a `Mutex` ([`sync`] shows each) |
 //! | `asyncio.to_thread(...)` file I/O, `aiofiles` | [`fs`] ([`fs::read`], [`fs::write()`], [`fs::File`], ...: on the blocking pool) |
 //! | streams: `asyncio.open_connection`, `asyncio.start_server` | [`net::TcpStream::connect`], [`net::TcpListener::bind`] and an `accept` loop that spawns a task per connection |
 //! | `reader.readline()`, `reader.readexactly(n)`, `writer.write` + `drain` | [`io::BufReader`] with [`io::AsyncBufReadExt::read_line`], [`io::AsyncReadExt::read_exact`], [`io::AsyncWriteExt::write_all`] |
@@ -67,6 +93,54 @@
 //! the [`tracing`](https://docs.rs/tracing) crate; a program that installed
 //! no subscriber gets them on stderr, one line each (`runtime WARN: ...`),
 //! as Python's logging prints warnings when nothing is configured.
+//!
+//! ### `block_on` is not `run_until_complete`
+//!
+//! [`Runtime::block_on`] (and so `#[runtime::main]`) returns as soon as its
+//! future is done; it does not wait for the tasks that future spawned. In
+//! asyncio, a `main` that creates tasks and returns still lets them start:
+//! the loop runs the callbacks already ready before it stops, so in the
+//! tutorials' example all five tasks print before "Completed All Tasks".
+//! Here `block_on` returns at once, and how many of the tasks have started
+//! by then is up to the workers. Wait for what you spawned by joining it:
+//!
+//! ```
+//! use runtime::task::TaskGroup;
+//!
+//! #[runtime::main]
+//! async fn main() {
+//!     let mut group = TaskGroup::new(); // or a JoinSet, or keep the handles
+//!     for i in 0..5 {
+//!         group.spawn(async move { println!("task {i}") });
+//!     }
+//!     group.join().await.unwrap();
+//!     println!("Completed All Tasks");
+//! }
+//! ```
+//!
+//! ### Where this differs from asyncio (and tokio) on purpose
+//!
+//! * [`task::wait_for`](fn@task::wait_for) **aborts** the task on timeout
+//!   and waits for the cancellation to land (tokio's `timeout` on a
+//!   `JoinHandle` silently detaches it). [`time::timeout`] drops its future,
+//!   as in tokio.
+//! * Dropping a [`JoinHandle`](task::JoinHandle) detaches the task (as in
+//!   tokio), so a cancelled task or combinator does not cancel the tasks
+//!   whose handles it held; [`abort_on_drop`](task::JoinHandle::abort_on_drop),
+//!   a [`TaskGroup`](task::TaskGroup) or a [`JoinSet`](task::JoinSet) abort
+//!   theirs when dropped, and a cancelled `TaskGroup` leaves nothing in
+//!   [`task::all_tasks`].
+//! * A panic in a detached task is reported at ERROR with the task's name
+//!   and spawn location, and counted (asyncio's "Task exception was never
+//!   retrieved"; tokio swallows it).
+//! * Dropping a runtime with tasks still pending reports them (asyncio's
+//!   "Task was destroyed but it is pending!");
+//!   [`Runtime::shutdown_timeout`] cancels them on purpose and stays quiet.
+//! * Dropping a runtime from inside async code does not panic: it cancels
+//!   everything without waiting for the threads.
+//! * [`task::wait`](fn@task::wait) with [`ReturnWhen::FirstException`](task::ReturnWhen::FirstException)
+//!   also returns on a cancelled task (any `Err(JoinError)`), where asyncio
+//!   ignores cancellations.
 //!
 //! Not provided: a process pool (`ProcessPoolExecutor`). Python needs one
 //! because its GIL lets only one thread run Python code at a time; Rust
@@ -96,153 +170,138 @@
 //! each. Only those parts of tokio are built (`default-features = false`,
 //! features `sync`, `io-util`, `macros`): tokio's scheduler, reactor and
 //! timer are never compiled in, and CI fails if its `rt` feature ever enters
-//! the dependency graph.
+//! the dependency graph. Their item pages are tokio's; the [`sync`] and
+//! [`io`] pages here say what each is for, and what tokio's note on
+//! cooperative scheduling means on this runtime.
 //!
-//! One thing tokio's runtime gives these types is missing without it: its
-//! cooperative budget. This runtime's budget covers its own futures (join
-//! handles, timers, blocking jobs), not tokio's channels, so a task looping
-//! on a receiver that is always ready never yields by itself, and the tasks
-//! queued behind it wait. Put [`task::consume_budget`] (yields once its
-//! budget of 128 is spent) or [`task::yield_now`] in such a loop; see
-//! [`sync`] for an example.
+//! ```
+//! use runtime::sync::mpsc;
+//! use std::time::Duration;
 //!
-//! ## Modules
+//! #[runtime::main(worker_threads = 2)]
+//! async fn main() {
+//!     let (tx, mut rx) = mpsc::channel(8); // asyncio.Queue(maxsize=8)
+//!     runtime::spawn(async move {
+//!         for i in 0..3 {
+//!             tx.send(i).await.unwrap();
+//!         }
+//!     });
+//!     loop {
+//!         runtime::select! {
+//!             msg = rx.recv() => match msg {
+//!                 Some(i) => println!("got {i}"),
+//!                 None => break, // every sender is gone
+//!             },
+//!             _ = runtime::time::sleep(Duration::from_secs(1)) => println!("idle"),
+//!         }
+//!     }
+//! }
+//! ```
 //!
-//! * [`task`]: spawning, joining, cancelling; the combinators (`gather`,
-//!   `try_gather`, `as_completed`, `wait`, `wait_for`, `JoinSet`,
-//!   `TaskGroup`); `all_tasks`, `current`, `id`; `!Send` tasks
-//!   ([`task::spawn_local`], [`task::LocalSet`]), task-local values
-//!   ([`task_local!`]), blocking in place ([`task::block_in_place`]).
-//! * [`time`]: `sleep`, `timeout`, `interval`, the runtime's [`time::Instant`],
-//!   paused time for tests.
-//! * [`blocking`]: the blocking thread pool, usable from any executor.
-//! * [`sync`], [`io`], [`select!`], [`join!`], [`try_join!`], [`pin!`]:
-//!   tokio's channels, locks, io traits and utilities, and macros.
-//! * [`fs`]: tokio's file system functions and [`fs::File`], on the
-//!   blocking pool.
-//! * [`net`]: TCP, UDP and Unix-domain sockets on the runtime's own reactor.
-//! * [`signal`]: [`signal::ctrl_c`] and Unix signals
-//!   ([`signal::unix::signal`]), all listeners woken, no delivery lost.
-//! * [`process`]: child processes with std's [`process::Command`] builder,
-//!   async `wait` and pipes; every child reaped.
-//! * [`Runtime`], [`Builder`], [`Handle`], [`RuntimeMetrics`]: running and
-//!   watching a runtime; [`Runtime::run_forever`] until [`Handle::stop`] or
-//!   Ctrl-C.
+//! ## Moving from tokio
 //!
-//! Whatever the flavor, a panic in a task comes back through its
-//! `JoinHandle` (a detached task's panic is reported), and dropping the
-//! runtime cancels every task, dropping each future exactly once (and
-//! reports the ones that were still pending).
+//! This is a tokio program with `tokio::` replaced by `runtime::` — nothing
+//! else changed: a producer does CPU-heavy work in place with
+//! [`block_in_place`](fn@task::block_in_place) while its worker's other
+//! tasks move to another thread, and a `!Send` consumer (it keeps an `Rc`)
+//! runs on this thread in a [`LocalSet`](task::LocalSet), waiting on the
+//! channel with `select!` and a timeout.
+//!
+//! ```
+//! use runtime::sync::mpsc;
+//! use runtime::task::{self, LocalSet};
+//! use std::cell::Cell;
+//! use std::rc::Rc;
+//! use std::time::Duration;
+//!
+//! #[runtime::main(flavor = "multi_thread", worker_threads = 2)]
+//! async fn main() {
+//!     let (tx, mut rx) = mpsc::channel::<u64>(16);
+//!     let producer = runtime::spawn(async move {
+//!         for n in 1..=10 {
+//!             // Blocking or CPU-heavy code, run on this worker's thread.
+//!             let square = task::block_in_place(|| (0..n).map(|_| n).sum::<u64>());
+//!             tx.send(square).await.unwrap();
+//!         }
+//!     });
+//!
+//!     let local = LocalSet::new();
+//!     let total = local
+//!         .run_until(async move {
+//!             let total = Rc::new(Cell::new(0)); // not Send: a local task's
+//!             let sum = total.clone();
+//!             let consumer = task::spawn_local(async move {
+//!                 loop {
+//!                     runtime::select! {
+//!                         msg = rx.recv() => match msg {
+//!                             Some(v) => sum.set(sum.get() + v),
+//!                             None => break,
+//!                         },
+//!                         _ = runtime::time::sleep(Duration::from_secs(10)) => {
+//!                             panic!("no message for 10 s")
+//!                         }
+//!                     }
+//!                 }
+//!             });
+//!             consumer.await.unwrap();
+//!             total.get()
+//!         })
+//!         .await;
+//!     producer.await.unwrap();
+//!     assert_eq!(total, 385);
+//! }
+//! ```
+//!
+//! What else a ported program finds, with tokio's names and behaviour:
+//! [`task_local!`] (`scope`, `sync_scope`, `with`, `try_with`, `get`),
+//! `JoinSet::{spawn_local, join_all, try_join_next, shutdown, detach_all}`
+//! and `collect()` into a `JoinSet`, [`Handle::block_on`], [`Handle::id`],
+//! [`Runtime::shutdown_background`], `Interval::reset*`,
+//! `Builder::{global_queue_interval, disable_lifo_slot}`, and the metrics
+//! `worker_total_busy_duration`, `worker_park_unpark_count` and
+//! `global_queue_depth`. `tokio::runtime::Builder` and friends are
+//! `runtime::runtime::Builder` (and `runtime::Builder`). Where it differs:
+//!
+//! * [`task::spawn_local`] also works without a `LocalSet` on a
+//!   current-thread runtime's `block_on` thread (each `block_on` runs a set
+//!   of its own; its local tasks are cancelled when it returns).
+//! * [`Handle::block_on`] on a current-thread runtime drives its tasks,
+//!   timers and I/O like [`Runtime::block_on`] (tokio's does not).
+//! * [`Builder::enable_all`], `enable_io` and `enable_time` do nothing:
+//!   timers and I/O are always on. [`Builder::name`] (not in tokio) names a
+//!   runtime: its threads and [`Handle::name`].
+//! * The cooperative budget covers this runtime's own futures, not tokio's
+//!   channels: see [`sync`].
 #![warn(missing_docs)]
 
 pub use runtime_core::task_local;
 pub use runtime_core::{
-    blocking, run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever,
-    Runtime, RuntimeMetrics, TryCurrentError,
+    run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever, Runtime,
+    RuntimeMetrics, TryCurrentError,
 };
-pub use runtime_core::{fs, io, process, signal, sync};
-pub use runtime_core::{join, pin, select, try_join};
+// The modules' docs are written in runtime-core and shown here.
+#[doc(inline)]
+pub use runtime_core::{blocking, fs, net, process, runtime, signal, task, time};
+
+// `sync` and `io` are tokio's items: inlining runtime-core's modules would
+// copy tokio's item pages under ours, so these two are declared here, with
+// runtime-core's module docs and a re-export that links to tokio's pages.
+pub mod sync {
+    #![doc = include_str!("../runtime-core/src/docs/sync.md")]
+    #[doc(no_inline)]
+    pub use tokio::sync::*;
+}
+
+pub mod io {
+    #![doc = include_str!("../runtime-core/src/docs/io.md")]
+    #[doc(inline)]
+    pub use runtime_core::io::{Interest, Ready};
+    #[doc(no_inline)]
+    pub use tokio::io::*;
+}
 pub use runtime_macros::{main, test};
-
-/// The runtime and its `Builder`, `Handle`, `RuntimeMetrics` and
-/// [`Id`](runtime::Id), under tokio's path: ported code that says
-/// `tokio::runtime::Builder` says `runtime::runtime::Builder`. The same
-/// types are at the crate root.
-pub mod runtime {
-    pub use runtime_core::runtime::*;
-}
-
-/// Tasks: spawning, joining, cancelling, yielding, combining, listing.
-pub mod task {
-    pub use runtime_core::task::*;
-}
-
-/// Time: `sleep`, `timeout`, `interval`, the runtime's clock, paused time.
-pub mod time {
-    pub use runtime_core::time::*;
-}
-
-pub mod net {
-    //! Networking: TCP, UDP and Unix-domain sockets on the runtime's own
-    //! reactor, with tokio's names and signatures.
-    //!
-    //! | type | what for |
-    //! | --- | --- |
-    //! | [`TcpListener`] | `bind` (SO_REUSEADDR, backlog 1024), `accept` |
-    //! | [`TcpStream`] | `connect`, read/write, `split`/`into_split`, `peek`, `set_nodelay`, `set_linger` |
-    //! | [`TcpSocket`] | options before `bind`/`connect`/`listen` (`SO_REUSEPORT`, buffer sizes, ...) |
-    //! | [`UdpSocket`] | `send_to`/`recv_from`, or `connect` then `send`/`recv`; broadcast, multicast |
-    //! | [`UnixListener`], [`UnixStream`], [`UnixDatagram`] | the same on Unix-domain sockets (`pair()` too) |
-    //! | [`lookup_host`], [`ToSocketAddrs`] | host names, resolved on the blocking pool |
-    //!
-    //! A server and a client that checks the echo:
-    //!
-    //! ```
-    //! use runtime::io::{AsyncReadExt, AsyncWriteExt};
-    //! use runtime::net::{TcpListener, TcpStream};
-    //!
-    //! #[runtime::main]
-    //! async fn main() -> std::io::Result<()> {
-    //!     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    //!     let addr = listener.local_addr()?;
-    //!     runtime::spawn(async move {
-    //!         loop {
-    //!             let (mut socket, _) = listener.accept().await?;
-    //!             runtime::spawn(async move {
-    //!                 let (mut rd, mut wr) = socket.split();
-    //!                 runtime::io::copy(&mut rd, &mut wr).await
-    //!             });
-    //!         }
-    //!         #[allow(unreachable_code)]
-    //!         Ok::<_, std::io::Error>(())
-    //!     });
-    //!
-    //!     let mut client = TcpStream::connect(addr).await?;
-    //!     client.write_all(b"hello, echo").await?;
-    //!     let mut buf = [0; 11];
-    //!     client.read_exact(&mut buf).await?;
-    //!     assert_eq!(&buf, b"hello, echo");
-    //!     Ok(())
-    //! }
-    //! ```
-    //!
-    //! # Waiting for readiness
-    //!
-    //! Each socket registers once, edge-triggered, with the I/O driver of the
-    //! runtime it is made in; a worker with nothing to do sleeps in the OS
-    //! poller and wakes the tasks whose sockets became ready. Besides the async
-    //! methods (`accept`, `recv_from`, ...) and the io traits, every socket has
-    //! `readable()`, `writable()` and `ready(Interest)` to wait on, and `try_`
-    //! methods (`try_read`, `try_write`, `try_send_to`, ...) that act now or
-    //! return `WouldBlock`. Each ready result charges the task's cooperative
-    //! budget, so one busy connection cannot starve the other tasks of its
-    //! worker.
-    //!
-    //! # The io traits
-    //!
-    //! Streams ([`TcpStream`], [`UnixStream`] and their split halves) implement
-    //! both tokio's [`AsyncRead`](crate::io::AsyncRead)/[`AsyncWrite`](crate::io::AsyncWrite)
-    //! (so hyper-util's `TokioIo`, tokio-util codecs, tokio-rustls work as
-    //! written for tokio) and futures-io's (so `futures::io` and the smol
-    //! ecosystem do). Vectored writes are one `sendmsg`; `shutdown` (tokio) and
-    //! `close` (futures-io) shut the write half.
-    //!
-    //! # Runtimes, and when things go wrong
-    //!
-    //! * A socket made outside any runtime (`from_std` in plain `main`) binds
-    //!   to the runtime it is first used in. Used after that runtime shut down,
-    //!   every operation returns an `io::Error` saying so: never a hang, never a
-    //!   panic.
-    //! * `accept` under `EMFILE` (too many open files) returns the error; the
-    //!   pending connection stays queued and a later `accept` takes it once
-    //!   descriptors are free. Pause before retrying: the runtime does not spin.
-    //! * A peer that reset the connection: `ConnectionReset`. Writing to a peer
-    //!   that closed: `BrokenPipe` (never a `SIGPIPE`). A peer that shut its
-    //!   write half: reads return EOF (`Ok(0)`), writes still work.
-    //! * Dropping one half of a split stream leaves the other usable.
-
-    pub use runtime_core::net::*;
-}
+#[doc(no_inline)]
+pub use tokio::{join, pin, select, try_join};
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../README.md")]

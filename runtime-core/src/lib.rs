@@ -1,26 +1,16 @@
-//! The scheduler core of [`runtime`](https://docs.rs/runtime): a multi-threaded,
+//! The core of [`runtime`](https://docs.rs/runtime): a multi-threaded,
 //! work-stealing async runtime with asyncio's task tools.
 //!
-//! Most users want the `runtime` facade crate, which re-exports all of this.
-//!
-//! Data flow of a task: [`spawn`] allocates one task cell (`task/raw.rs`) and
-//! queues it (`scheduler/`); a worker pops it, polls it under a cooperative
-//! budget (`coop.rs`) and `catch_unwind`; a wake re-queues it; completion
-//! stores the output and wakes the [`task::JoinHandle`], which
-//! hands it to the awaiting code.
-//!
-//! Crate map: `runtime/` (the [`Runtime`], its [`Builder`], [`Handle`] and
-//! metrics), `scheduler/` (the two flavors, run queues, parking), `task/`
-//! (the task cell, join handles, combinators), `time/` (the timer wheel,
-//! sleeps, timeouts), `coop.rs` (the cooperative budget), `context.rs` (the
-//! per-thread current runtime), `loom.rs` (the door to synchronization
-//! primitives). The blocking pool is the `runtime-blocking` crate, and so
-//! are [`task::Id`] and [`task::JoinError`]: defined in
-//! `runtime-blocking/src/error.rs` and re-exported by [`task`], so a failed
-//! task and a failed blocking job are one type.
+//! Depend on the `runtime` facade crate, which re-exports all of this (and
+//! adds `#[runtime::main]`); the user documentation of every module is
+//! written here and shown there.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+/// The contributor's map of the crate: `ARCHITECTURE.md` at the repository
+/// root, included here so that rustdoc checks its links.
+#[doc = include_str!("../../ARCHITECTURE.md")]
+mod architecture {}
 mod contain;
 mod context;
 mod coop;
@@ -44,24 +34,13 @@ pub use runtime::{
     Builder, EnterGuard, Handle, RunForever, Runtime, RuntimeMetrics, TryCurrentError,
 };
 
-/// tokio's `select!`, re-exported: it needs no runtime (its random branch
-/// order comes from a thread-local generator that tokio's `macros` feature
-/// carries), so it works on both flavors as written for tokio. Examples
-/// below say `tokio::`; here it is `runtime::select!`.
-#[doc(inline)]
-pub use tokio::select;
-
-/// tokio's `join!`, re-exported (no runtime needed).
-#[doc(inline)]
-pub use tokio::join;
-
-/// tokio's `try_join!`, re-exported (no runtime needed).
-#[doc(inline)]
-pub use tokio::try_join;
-
-/// tokio's `pin!`, re-exported.
-#[doc(inline)]
-pub use tokio::pin;
+// tokio's macros, re-exported: none needs tokio's runtime (`select!`'s
+// random branch order comes from a thread-local generator that tokio's
+// `macros` feature carries), so they work on both flavors as written for
+// tokio. Their pages are tokio's (its examples say `tokio::`), linked, not
+// copied: the facade's crate docs introduce them.
+#[doc(no_inline)]
+pub use tokio::{join, pin, select, try_join};
 
 use std::future::Future;
 use std::panic::Location;

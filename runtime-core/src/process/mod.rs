@@ -54,7 +54,7 @@
 mod child;
 mod command;
 pub(crate) mod driver;
-mod reap;
+pub(crate) mod reap;
 mod stdio;
 
 #[cfg(test)]

@@ -27,10 +27,10 @@
 //! is ordered before or after the whole batch), collects the wakers, and
 //! wakes them after releasing both locks.
 
-mod poll_evented;
-mod registration;
-mod scheduled_io;
-mod sys;
+pub(crate) mod poll_evented;
+pub(crate) mod registration;
+pub(crate) mod scheduled_io;
+pub(crate) mod sys;
 
 #[cfg(all(test, not(loom)))]
 mod tests;

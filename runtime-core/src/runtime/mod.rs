@@ -1,14 +1,21 @@
-//! `Runtime` (owns the scheduler and its worker threads), its `Builder`,
-//! `Handle`, `RuntimeMetrics` and `Id`: tokio's `runtime` module, whose
-//! main types are also at the crate root.
+//! The runtime and its [`Builder`], [`Handle`], [`RuntimeMetrics`] and
+//! [`Id`], under tokio's path: ported code that says
+//! `tokio::runtime::Builder` says `runtime::runtime::Builder`. The main
+//! types are also at the crate root.
+//!
+//! A [`Runtime`] owns the worker threads and every task on them: asyncio's
+//! event loop, on every core. [`Runtime::block_on`] runs a future to
+//! completion on the calling thread, [`Runtime::run_forever`] runs the
+//! spawned tasks until [`Handle::stop`] or Ctrl-C, and dropping the runtime
+//! cancels whatever is still running.
 
 mod builder;
 mod handle;
 mod id;
 mod metrics;
-mod reports;
+pub(crate) mod reports;
 mod run_forever;
-mod watchdog;
+pub(crate) mod watchdog;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
@@ -99,6 +106,31 @@ impl Runtime {
     /// Runs `future` to completion on this thread and returns its output:
     /// asyncio's `run_until_complete`. Tasks it spawns run on the workers (or,
     /// for the current-thread flavor, on this thread while it waits).
+    ///
+    /// It returns as soon as `future` is done, and waits for nothing it
+    /// spawned. That differs from `run_until_complete` for a `main` that
+    /// creates tasks and returns: asyncio's loop still runs the callbacks
+    /// already ready, so each created task takes its first step (in the
+    /// tutorials' example all five tasks print before "Completed All
+    /// Tasks"); here `block_on` returns at once, and how many of the tasks
+    /// have started by then is up to the workers (on the current-thread
+    /// flavor, none: they wait for the next `block_on`). To wait for what
+    /// you spawned, join it — a [`TaskGroup`](crate::task::TaskGroup), a
+    /// [`JoinSet`](crate::task::JoinSet), or the handles:
+    ///
+    /// ```
+    /// use runtime::task::JoinSet;
+    ///
+    /// let rt = runtime::Runtime::new().unwrap();
+    /// let done = rt.block_on(async {
+    ///     let mut set = JoinSet::new();
+    ///     for i in 0..5 {
+    ///         set.spawn(async move { i });
+    ///     }
+    ///     set.join_all().await // waits for all five
+    /// });
+    /// assert_eq!(done.len(), 5);
+    /// ```
     ///
     /// # Panics
     /// If called from inside a runtime (a task, or another `block_on`):

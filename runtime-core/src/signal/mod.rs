@@ -55,7 +55,7 @@
 
 pub(crate) mod driver;
 mod kind;
-mod registry;
+pub(crate) mod registry;
 pub mod unix;
 
 pub(crate) use registry::{dispatched, watch};

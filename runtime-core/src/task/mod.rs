@@ -1,51 +1,119 @@
-//! Tasks: spawn → queue → poll → wake → complete → join.
+//! Tasks: spawning, joining, cancelling, combining and listing them —
+//! asyncio's `Task`, `gather`, `as_completed`, `wait`, `wait_for`,
+//! `TaskGroup` and `all_tasks`.
 //!
-//! A task is one heap cell (`raw.rs`) holding its state word (`state.rs`), its
-//! future and later its output, and its join waker. The runtime passes around
-//! counted references to it:
+//! A task is a future the runtime polls on its own, on whichever worker is
+//! free: [`spawn`](crate::spawn) (or [`Builder`] to give it a name) starts it
+//! at once and returns a [`JoinHandle`]. Awaiting the handle gives the
+//! task's output, or a [`JoinError`] if it panicked or was cancelled;
+//! [`JoinHandle::abort`] cancels it (its future is dropped at its next
+//! `.await` point, never in the middle of a poll). Dropping a plain handle
+//! *detaches* the task, which runs on, as in tokio.
 //!
-//! * `Task`: a plain reference (the live-task registry holds one);
-//! * `Notified`: the reference that sits in a run queue. The `NOTIFIED` bit
-//!   guarantees at most one exists, so a task is never queued twice;
-//! * `JoinHandle`: the reference with the right to the output;
-//! * a `Waker`: a reference whose `wake` turns into a `Notified`.
+//! ```
+//! use runtime::task;
+//! use std::time::Duration;
 //!
-//! Life of a task: `spawn` allocates the cell with three references
-//! (registry, `Notified`, `JoinHandle`), binds it in the registry and hands the
-//! `Notified` to the scheduler. A worker pops it and calls `Notified::run`:
-//! `transition_to_running` claims the future, the poll runs under a fresh
-//! cooperative budget and `catch_unwind`. On `Pending`, `transition_to_idle`
-//! gives the future back — or, if a wake arrived during the poll, turns the
-//! poller's reference into a new `Notified` queued behind the others (so a
-//! task is re-polled once after its poll, never concurrently). On `Ready` or
-//! panic the output is stored, `COMPLETE` published, the join waker woken, and
-//! the task leaves the registry. The `JoinHandle` takes the output, or, if it
-//! was dropped, the completing worker drops the output.
+//! # let rt = runtime::Runtime::new().unwrap();
+//! # rt.block_on(async {
+//! let fetch = task::Builder::new()
+//!     .name("fetch")
+//!     .spawn(async { 42 })
+//!     .unwrap();
+//! assert_eq!(fetch.await.unwrap(), 42);
 //!
-//! Cancellation (`abort`, runtime shutdown) sets `CANCELLED`; whoever holds
-//! `RUNNING` next drops the future instead of polling it, so the future is
-//! dropped exactly once, on whichever thread owned it.
+//! let forever = runtime::spawn(runtime::time::sleep(Duration::from_secs(3600)));
+//! forever.abort(); // Task.cancel()
+//! assert!(forever.await.unwrap_err().is_cancelled());
+//! # });
+//! ```
 //!
-//! [`Id`] and [`JoinError`] are not defined here: they live in the
-//! `runtime-blocking` crate (`runtime-blocking/src/error.rs`), shared with
-//! blocking jobs, and `error.rs` re-exports them.
+//! # Waiting for several
+//!
+//! | asyncio | here | the others when one fails | when the caller is dropped |
+//! | --- | --- | --- | --- |
+//! | `gather(*aws, return_exceptions=True)` | [`gather`](fn@gather) | run on | inputs dropped (handles detach) |
+//! | `gather(*aws)` | [`try_gather`] | dropped | inputs dropped |
+//! | `as_completed(aws)` | [`as_completed`](fn@as_completed) (`(index, output)`, lazy, `.limit(n)`) | run on | inputs dropped |
+//! | `wait(aws, timeout, return_when)` | [`wait`](fn@wait) with [`ReturnWhen`] | returned unfinished | handles detach |
+//! | `wait_for(aw, t)` | [`wait_for`](fn@wait_for) on a handle: aborts the task at the deadline | — | — |
+//! | `TaskGroup` | [`TaskGroup`]: results in spawn order, the first failure cancels the rest | cancelled | all aborted |
+//! | — | [`JoinSet`]: results as they come | run on | all aborted |
+//!
+//! These run their inputs inside the calling task: none of them spawns
+//! anything. [`gather`](fn@gather) of plain futures takes any iterator of
+//! futures of one type; for a few futures of different types use
+//! [`join!`](crate::join) or [`try_join!`](crate::try_join).
+//!
+//! # Waiting for what you spawned
+//!
+//! A spawned task is on its own: nothing waits for it unless something
+//! awaits its handle. A `main` (or a [`Runtime::block_on`](crate::Runtime::block_on)
+//! future) that spawns tasks and returns does not wait for them — unlike
+//! asyncio's `run_until_complete`, after which the loop has also run the
+//! tasks that were ready. To wait for what you spawned, spawn it into a
+//! [`TaskGroup`] or a [`JoinSet`] and join that, or keep the handles:
+//!
+//! ```
+//! use runtime::task::TaskGroup;
+//!
+//! #[runtime::main]
+//! async fn main() {
+//!     let mut group = TaskGroup::new();
+//!     for i in 0..5 {
+//!         group.spawn(async move { println!("task {i}") });
+//!     }
+//!     group.join().await.unwrap(); // all five have run
+//!     println!("Completed All Tasks");
+//! }
+//! ```
+//!
+//! # Cancellation
+//!
+//! [`JoinHandle::abort`], an [`AbortHandle`], a dropped [`TaskGroup`] or
+//! [`JoinSet`], [`wait_for`](fn@wait_for) at its deadline and the runtime's
+//! shutdown all cancel a task the same way: its future is dropped exactly
+//! once, on whichever thread owns it, and its handle resolves to a
+//! [`JoinError`] for which [`is_cancelled`](JoinError::is_cancelled) is
+//! true. A cancelled task that held plain handles to other tasks detaches
+//! them; [`JoinHandle::abort_on_drop`] makes a handle cancel its task when
+//! dropped.
+//!
+//! # Seeing and naming tasks
+//!
+//! [`all_tasks`] lists the live tasks of the current runtime (asyncio's
+//! `all_tasks()`): each [`TaskInfo`] has the task's [`Id`], name, state,
+//! spawn location and poll count, and an [`abort_handle`](TaskInfo::abort_handle).
+//! [`current`](fn@current), [`id`](fn@id) and [`try_id`] say which task is running.
+//!
+//! # Other kinds of tasks
+//!
+//! * [`spawn_local`] and [`LocalSet`]: tasks whose futures are not `Send`,
+//!   run on one thread.
+//! * [`task_local!`](crate::task_local) and [`LocalKey`]: values scoped to a
+//!   task, asyncio's `contextvars`.
+//! * [`spawn_blocking`](crate::spawn_blocking) and
+//!   [`run_in_executor`](crate::run_in_executor): closures on a thread pool,
+//!   awaited through the same [`JoinHandle`]; [`block_in_place`](fn@block_in_place) runs one on
+//!   the current worker's thread while its other tasks move elsewhere.
+//! * [`yield_now`](fn@yield_now), [`consume_budget`](fn@consume_budget) and
+//!   [`unconstrained`](fn@unconstrained): when a task gives the others a turn.
 
 mod abort_on_drop;
 mod block_in_place;
 mod builder;
-mod combinators;
+pub(crate) mod combinators;
 mod consume_budget;
 mod current;
-mod error;
 mod info;
 mod join;
 pub(crate) mod local;
-mod raw;
-mod registry;
+pub(crate) mod raw;
+pub(crate) mod registry;
 pub(crate) mod state;
 mod task_local;
 mod unconstrained;
-mod waker;
+pub(crate) mod waker;
 mod yield_now;
 
 pub use abort_on_drop::AbortOnDrop;
@@ -57,12 +125,12 @@ pub use combinators::{
 };
 pub use consume_budget::consume_budget;
 pub use current::{current, id, try_current, try_id};
-pub use error::{Id, JoinError};
 pub use info::{all_tasks, TaskDump, TaskInfo, TaskState};
 pub use join::{AbortHandle, JoinHandle};
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub(crate) use raw::{Header, RawTask};
 pub(crate) use registry::Registry;
+pub use runtime_blocking::{Id, JoinError};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;

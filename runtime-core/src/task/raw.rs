@@ -1,5 +1,35 @@
 //! The task cell: one heap allocation per task, and the type-erased handle to it.
 //!
+//! # Life of a task
+//!
+//! A task is one heap cell (below) holding its state word
+//! ([`super::state`]), its future and later its output, and its join waker.
+//! The runtime passes around counted references to it:
+//!
+//! * `Task`: a plain reference (the live-task registry holds one);
+//! * `Notified`: the reference that sits in a run queue. The `NOTIFIED` bit
+//!   guarantees at most one exists, so a task is never queued twice;
+//! * `JoinHandle`: the reference with the right to the output;
+//! * a `Waker`: a reference whose `wake` turns into a `Notified`.
+//!
+//! `spawn` allocates the cell with three references
+//! (registry, `Notified`, `JoinHandle`), binds it in the registry and hands the
+//! `Notified` to the scheduler. A worker pops it and calls `Notified::run`:
+//! `transition_to_running` claims the future, the poll runs under a fresh
+//! cooperative budget and `catch_unwind`. On `Pending`, `transition_to_idle`
+//! gives the future back — or, if a wake arrived during the poll, turns the
+//! poller's reference into a new `Notified` queued behind the others (so a
+//! task is re-polled once after its poll, never concurrently). On `Ready` or
+//! panic the output is stored, `COMPLETE` published, the join waker woken, and
+//! the task leaves the registry. The `JoinHandle` takes the output, or, if it
+//! was dropped, the completing worker drops the output.
+//!
+//! Cancellation (`abort`, runtime shutdown) sets `CANCELLED`; whoever holds
+//! `RUNNING` next drops the future instead of polling it, so the future is
+//! dropped exactly once, on whichever thread owned it.
+//!
+//! # The cell
+//!
 //! ```text
 //!  Cell<F, S> (repr C) ─┬─ Header    state word, vtable, id, name, spawn location, poll count
 //!                       ├─ scheduler Arc<S> (where a woken task goes)

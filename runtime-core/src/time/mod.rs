@@ -1,29 +1,47 @@
 //! Time: `sleep`, `timeout`, `interval`, and the runtime's clock — asyncio's
 //! `asyncio.sleep`, `wait_for` and `loop.time()`.
 //!
-//! Timers live in a hierarchical timing wheel (1 ms resolution, 6 levels of
-//! 64 slots: `wheel.rs`) owned by each runtime; insert, cancel (drop the
-//! `Sleep`) and fire are O(1) amortized. Timer futures bind to the runtime
-//! at their **first poll**, not at creation, so `rt.block_on(time::sleep(d))`
-//! works. Timers never fire early, whatever the deadline and however long
-//! the runtime has been up (the wheel re-files deadlines beyond its
-//! 2.2-year span, and a `Sleep` checks its own deadline against the clock
-//! when its entry fires); they fire within about a millisecond of their
-//! deadline when a worker is free (see `driver.rs` for who fires them while
-//! every worker sleeps).
+//! | asyncio | here |
+//! | --- | --- |
+//! | `await asyncio.sleep(d)` | [`sleep(d)`](fn@sleep)`.await` ([`sleep_until`] for a deadline) |
+//! | `await asyncio.sleep(0)` | [`task::yield_now`](fn@crate::task::yield_now)`.await` |
+//! | `await asyncio.wait_for(aw, t)` | [`timeout(t, fut)`](fn@timeout)`.await`, or [`task::wait_for`](fn@crate::task::wait_for) for a task |
+//! | `async with asyncio.timeout(t)` | [`timeout`](fn@timeout) around the block's future |
+//! | a `while True: ...; await asyncio.sleep(p)` loop | [`interval(p)`](fn@interval) (no drift; [`MissedTickBehavior`]) |
+//! | `loop.time()` | [`Instant::now`] |
+//!
+//! ```
+//! use runtime::time;
+//! use std::time::Duration;
+//!
+//! # let rt = runtime::Runtime::new().unwrap();
+//! # rt.block_on(async {
+//! time::sleep(Duration::from_millis(10)).await;
+//! let slow = time::sleep(Duration::from_secs(3600));
+//! assert!(time::timeout(Duration::from_millis(10), slow).await.is_err());
+//! # });
+//! ```
+//!
+//! Timers live in a timing wheel owned by each runtime (1 ms resolution;
+//! starting, cancelling — dropping the [`Sleep`] — and firing a timer cost
+//! O(1)). Timer futures bind to the runtime at their **first poll**, not at
+//! creation, so `rt.block_on(time::sleep(d))` works. Timers never fire
+//! early, whatever the deadline and however long the runtime has been up;
+//! they fire within about a millisecond of their deadline when a worker is
+//! free, and a worker that has nothing to run sleeps until the next one.
 //!
 //! Paused time: with `Builder::start_paused(true)` (current-thread flavor) or
 //! after [`pause`], the clock is virtual. Whenever every task is idle, it
 //! jumps straight to the next timer, so a test of `sleep(1h)` takes
 //! microseconds; [`advance`] moves it by hand. [`Instant::now`] follows it.
 
-mod clock;
+pub(crate) mod clock;
 pub(crate) mod driver;
 mod instant;
 mod interval;
 mod sleep;
 mod timeout;
-mod wheel;
+pub(crate) mod wheel;
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// Runs `future` with a time limit: asyncio's `wait_for`, except that on
 /// expiry the future is simply dropped (for a spawned task's `JoinHandle`,
-/// dropping detaches it — use [`task::wait_for`](crate::task) to abort the
+/// dropping detaches it — use [`task::wait_for`](fn@crate::task::wait_for) to abort the
 /// task instead).
 ///
 /// ```
