@@ -16,7 +16,7 @@
 //! built once, outside the timed loop.
 //!
 //! ```text
-//! cargo bench -p runtime-benches --bench combinators
+//! cargo bench -p runtime-benches --features bench --bench combinators
 //! ```
 
 use criterion::measurement::WallTime;

@@ -24,7 +24,7 @@ cd "$root"
 command -v oha >/dev/null || cargo install oha --locked
 echo "building the three servers (release)..." >&2
 cargo build -q --release -p runtime-integrations --features hyper --example http
-cargo build -q --release -p runtime-benches --features examples --example hyper_tokio --example hyper_smol
+cargo build -q --release -p runtime-benches --features bench --example hyper_tokio --example hyper_smol
 bin="${CARGO_TARGET_DIR:-target}/release/examples"
 out=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$out"' EXIT

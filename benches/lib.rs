@@ -1,5 +1,5 @@
 //! Benchmarks of `runtime` side by side with tokio: run them with
-//! `cargo bench -p runtime-benches` (or `benches/report.sh` for the table in
+//! `cargo bench -p runtime-benches --features bench` (or `benches/report.sh` for the table in
 //! BENCHMARKS.md). The benchmarks are the bench targets and examples of this
 //! package, kept out of the `runtime` package so that the tour and the tests
 //! never compile criterion or tokio's runtime; this library holds what they

@@ -6,8 +6,8 @@
 //! number of workers (`BENCH_WORKERS`, default 2).
 //!
 //! ```text
-//! cargo bench -p runtime-benches --bench net                  # criterion
-//! BENCH_METRICS=1 cargo bench -p runtime-benches --bench net  # interleaved medians and ratios
+//! cargo bench -p runtime-benches --features bench --bench net                  # criterion
+//! BENCH_METRICS=1 cargo bench -p runtime-benches --features bench --bench net  # interleaved medians and ratios
 //! ```
 
 use criterion::{Criterion, Throughput};

@@ -4,7 +4,7 @@
 # date, machine and commit, into BENCHMARKS.md.
 #
 #   benches/report.sh                 # full run (1.5–3 minutes here once built)
-#   benches/report.sh -- ping_pong    # extra args go to `cargo bench -p runtime-benches --bench scheduler`
+#   benches/report.sh -- ping_pong    # extra args go to `cargo bench -p runtime-benches --features bench --bench scheduler`
 #   RUNS=3 benches/report.sh          # run the suite 3 times, report the median run
 #   NO_RUN=1 benches/report.sh        # only rebuild the table from the last results
 #
@@ -205,11 +205,11 @@ the same process on the same machine.
 ## How to run
 
 ```sh
-benches/report.sh                  # cargo bench -p runtime-benches --bench scheduler, then this table
+benches/report.sh                  # cargo bench -p runtime-benches --features bench --bench scheduler, then this table
 RUNS=3 benches/report.sh           # three runs, medians (for a busy machine)
 benches/report.sh -- ping_pong     # only groups matching a filter (others marked *)
 NO_RUN=1 benches/report.sh         # rebuild the table from the last results
-BENCH_METRICS=1 cargo bench -p runtime-benches --bench scheduler   # polls/steals/parks per iteration
+BENCH_METRICS=1 cargo bench -p runtime-benches --features bench --bench scheduler   # polls/steals/parks per iteration
 ```
 
 `report.sh` reads criterion's `estimates.json` (median point estimate) from
@@ -240,9 +240,9 @@ else
     for i in $(seq 1 "$runs"); do
         start="$(date +%s)"
         t0="$(date +%s.%N)"
-        cargo bench -p runtime-benches --bench scheduler "$@"
+        cargo bench -p runtime-benches --features bench --bench scheduler "$@"
         t1="$(date +%s.%N)"
-        echo "run $i/$runs: cargo bench -p runtime-benches --bench scheduler took $(python3 -c "print(f'{$t1 - $t0:.0f}')") s" >&2
+        echo "run $i/$runs: cargo bench -p runtime-benches --features bench --bench scheduler took $(python3 -c "print(f'{$t1 - $t0:.0f}')") s" >&2
         python3 "$work/report.py" snapshot "$criterion_dir" "$start" "$work/snap$i.json"
     done
 fi

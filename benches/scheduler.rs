@@ -19,8 +19,8 @@
 //! steals, parks) per iteration — a cheap first look at where time goes:
 //!
 //! ```text
-//! BENCH_METRICS=1 cargo bench -p runtime-benches --bench scheduler
-//! BENCH_METRICS=ping_pong BENCH_ROUNDS=21 cargo bench -p runtime-benches --bench scheduler
+//! BENCH_METRICS=1 cargo bench -p runtime-benches --features bench --bench scheduler
+//! BENCH_METRICS=ping_pong BENCH_ROUNDS=21 cargo bench -p runtime-benches --features bench --bench scheduler
 //! ```
 //!
 //! Any value other than `1` keeps only the workloads whose name contains it;

@@ -30,8 +30,8 @@ if [ -n "${BENCH_BIN:-}" ]; then
     bench() { "$BENCH_BIN" --bench; }
     commit="$(basename "$BENCH_BIN") (BENCH_BIN)"
 else
-    cargo bench -q -p runtime-benches --bench scheduler --no-run 2>/dev/null
-    bench() { cargo bench -q -p runtime-benches --bench scheduler 2>/dev/null; }
+    cargo bench -q -p runtime-benches --features bench --bench scheduler --no-run 2>/dev/null
+    bench() { cargo bench -q -p runtime-benches --features bench --bench scheduler 2>/dev/null; }
 fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -2,9 +2,9 @@
 //! (`std::future::pending`) and prints how much the process's resident set
 //! grew, per task. One runtime per process, so the figures do not mix.
 //!
-//!     cargo run --release -p runtime-benches --features examples --example task_memory -- runtime 1000000
-//!     cargo run --release -p runtime-benches --features examples --example task_memory -- tokio 1000000
-//!     cargo run --release -p runtime-benches --features examples --example task_memory -- smol 1000000
+//!     cargo run --release -p runtime-benches --features bench --example task_memory -- runtime 1000000
+//!     cargo run --release -p runtime-benches --features bench --example task_memory -- tokio 1000000
+//!     cargo run --release -p runtime-benches --features bench --example task_memory -- smol 1000000
 
 use std::future::pending;
 use std::time::Duration;
