@@ -191,7 +191,7 @@ pub(crate) type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T> + 'static>>;
 
 /// Where a woken task goes: implemented by each scheduler flavor. A task cell
 /// holds an `Arc` of its scheduler, and the harness calls these methods on
-/// the `Arc`'s target, never through a reference into the cell (`raw.rs`).
+/// the `Arc`'s target, never through a reference into the cell ([`raw`]).
 pub(crate) trait Schedule: Send + Sync + 'static {
     /// Queues a task. `is_yield` asks for it to run after the tasks already
     /// queued (it woke itself during its own poll).
