@@ -135,7 +135,9 @@ fn tasks_pending_at_the_end_of_main_are_reported_on_stderr() {
     );
     for i in 0..5 {
         assert!(
-            line.contains(&format!("\"generated-{i}\" (spawned at tests/reports.rs:")),
+            line.contains(&format!(
+                "\"generated-{i}\" (spawned at tests/seeing_reports.rs:"
+            )),
             "{line}"
         );
     }
@@ -153,7 +155,7 @@ fn a_slow_poll_just_before_exit_is_reported_on_stderr() {
     let line = lines[0];
     assert!(line.starts_with("runtime WARN: Task#"), "{line}");
     assert!(
-        line.contains("\"sleepy\" (spawned at tests/reports.rs:"),
+        line.contains("\"sleepy\" (spawned at tests/seeing_reports.rs:"),
         "{line}"
     );
     assert!(line.contains("has been inside one poll for"), "{line}");
@@ -182,7 +184,7 @@ fn an_unretrieved_panic_is_reported_on_stderr() {
     assert_eq!(errors.len(), 1, "{stderr}");
     let line = errors[0];
     assert!(
-        line.contains("\"doomed\" (spawned at tests/reports.rs:"),
+        line.contains("\"doomed\" (spawned at tests/seeing_reports.rs:"),
         "{line}"
     );
     assert!(

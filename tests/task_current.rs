@@ -23,7 +23,7 @@ both_flavors!(a_task_sees_its_own_id_and_info, |rt| {
         assert_eq!(info.name(), Some("me"));
         assert_eq!(info.state(), TaskState::Running);
         assert_eq!(info.polls(), 2);
-        assert!(info.spawned_at().file().ends_with("current_task.rs"));
+        assert!(info.spawned_at().file().ends_with("task_current.rs"));
     });
 });
 
