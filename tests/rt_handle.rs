@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::panic_message;
+use common::{assert_serving, panic_message, within};
 
 both_flavors!(handle_block_on_runs_a_future_from_another_thread, |rt| {
     let handle = rt.handle().clone();
@@ -167,16 +167,6 @@ fn block_on_inside_a_task_panics_into_its_join_handle() {
 }
 
 #[test]
-fn zero_worker_threads_is_an_error() {
-    let err = runtime::Builder::new_multi_thread()
-        .worker_threads(0)
-        .build()
-        .unwrap_err();
-    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("at least 1"), "{err}");
-}
-
-#[test]
 fn task_builder_outside_a_runtime_is_an_error_not_a_panic() {
     let err = runtime::task::Builder::new()
         .name("x")
@@ -265,3 +255,42 @@ fn nested_block_on_panics_at_the_callers_line() {
         "panicked at {file}:{at}"
     );
 }
+
+both_flavors!(nested_block_on_panics_saying_inside_a_runtime, |rt| {
+    let inner = runtime::Builder::new_current_thread().build().unwrap();
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { inner.block_on(async { 1 }) })
+    }));
+    let msg = panic_message(&*res.unwrap_err());
+    assert!(msg.contains("inside a runtime"), "{msg}");
+    // Same runtime, nested.
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async { rt.block_on(async { 1 }) })
+    }));
+    let msg = panic_message(&*res.unwrap_err());
+    assert!(msg.contains("inside a runtime"), "{msg}");
+    // Both runtimes still work afterwards.
+    assert_serving(&rt);
+    assert_serving(&inner);
+});
+
+both_flavors!(
+    block_on_inside_a_task_is_a_join_error_saying_inside_a_runtime,
+    |rt| {
+        within(30, move || {
+            let err = rt
+                .block_on(async {
+                    runtime::spawn(async {
+                        let inner = runtime::Builder::new_current_thread().build().unwrap();
+                        inner.block_on(async { 1 })
+                    })
+                    .await
+                })
+                .unwrap_err();
+            assert!(err.is_panic());
+            let msg = panic_message(&*err.into_panic());
+            assert!(msg.contains("inside a runtime"), "{msg}");
+            assert_serving(&rt);
+        });
+    }
+);

@@ -34,6 +34,19 @@ macro_rules! both_flavors {
     };
 }
 
+/// The runtime still runs new tasks and blocking jobs.
+pub fn assert_serving(rt: &runtime::Runtime) {
+    let answer = rt.block_on(async {
+        let a = runtime::spawn(async {
+            runtime::task::yield_now().await;
+            40
+        });
+        let b = runtime::spawn_blocking(|| 2);
+        a.await.unwrap() + b.await.unwrap()
+    });
+    assert_eq!(answer, 42);
+}
+
 /// Counts how many times values made by it were dropped.
 #[derive(Clone, Default)]
 pub struct DropCounter(pub Arc<AtomicUsize>);
