@@ -1,5 +1,5 @@
 //! asyncio's combinators from the user's side: gather, try_gather,
-//! as_completed, wait, wait_for. (JoinSet: `join_set.rs`.)
+//! as_completed, wait, wait_for. (JoinSet and TaskGroup: `task_structured.rs`.)
 
 mod common;
 use common::*;
