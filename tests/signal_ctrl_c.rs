@@ -5,22 +5,19 @@
 //! it only after its handler is installed, and the Ctrl-C test of
 //! `run_forever` runs in a child process: this test binary again, running
 //! one ignored test (`child_runs_forever`), which the parent interrupts.
+//!
+//! The SIGINT tests and every `run_forever` take turns (`serial`): a SIGINT
+//! raised by one test ends any `run_forever` running at that moment, as it
+//! should.
 
 mod common;
 
+use common::serial;
 use runtime::{RunForever, Runtime};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// The SIGINT tests and every `run_forever` take turns: a SIGINT raised
-/// by one test ends any `run_forever` running at that moment, as it should.
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Spawns a task that counts its turns, one per millisecond.
 fn ticker(rt: &Runtime) -> Arc<AtomicUsize> {

@@ -8,17 +8,11 @@
 
 mod common;
 
+use common::serial;
 use runtime::signal::unix::{signal, Signal, SignalKind};
 use runtime::time::{sleep, timeout};
 use std::io::ErrorKind;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Sends `sig` to this thread (the handler runs before `raise` returns).
 fn raise(sig: libc::c_int) {

@@ -20,13 +20,6 @@ fn idle_after_one_poll(n: usize) -> bool {
             .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
 }
 
-fn paused() -> runtime::Runtime {
-    runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
-
 /// The tutorial's example 06: two tasks of 1 s gathered under a 0.5 s
 /// `wait_for`. asyncio cancels them with the gather ("tasks left: 0").
 async fn seed_06_children(drops: &DropCounter) -> [task::JoinHandle<()>; 2] {
@@ -42,7 +35,7 @@ async fn seed_06_children(drops: &DropCounter) -> [task::JoinHandle<()>; 2] {
 #[test]
 fn seed_06_with_plain_handles_leaves_its_tasks_running() {
     // The trap these tools exist for: a dropped JoinHandle detaches.
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let drops = DropCounter::default();
         let children = seed_06_children(&drops).await;
         let gathered = task::gather(children);
@@ -56,7 +49,7 @@ fn seed_06_with_plain_handles_leaves_its_tasks_running() {
 
 #[test]
 fn seed_06_with_abort_on_drop_leaves_no_task() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let drops = DropCounter::default();
         let children = seed_06_children(&drops).await.map(|h| h.abort_on_drop());
         let gathered = task::gather(children);
@@ -77,7 +70,7 @@ fn seed_06_with_abort_on_drop_leaves_no_task() {
 fn seed_06_with_a_task_group_under_wait_for_leaves_no_task() {
     // The whole gather is itself a task, cancelled by `wait_for`: the
     // cancellation reaches its children through the group it drops.
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let drops = DropCounter::default();
         let d = drops.clone();
         let parent = runtime::spawn(async move {

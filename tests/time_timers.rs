@@ -342,17 +342,10 @@ both_flavors!(
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
-fn paused() -> runtime::Runtime {
-    runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn a_sleep_three_years_long_does_not_fire_early() {
     let wall = std::time::Instant::now();
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         time::sleep_until(start + 3 * YEAR).await;
         assert_eq!(start.elapsed(), 3 * YEAR, "fired early or late");
@@ -375,7 +368,7 @@ fn a_sleep_three_years_long_does_not_fire_early() {
 
 #[test]
 fn a_timeout_of_duration_max_never_elapses() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         let forever = time::timeout(Duration::MAX, std::future::pending::<()>());
         // Whichever elapses first wins: it must be the 5-year one.
@@ -390,7 +383,7 @@ fn a_timeout_of_duration_max_never_elapses() {
 
 #[test]
 fn timers_keep_working_after_three_years_of_uptime() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         time::advance(3 * YEAR).await;
         let start = Instant::now();
         time::sleep(10 * MS).await;
@@ -447,7 +440,7 @@ both_flavors!(
 
 #[test]
 fn interval_resets_move_the_next_tick_and_keep_the_period() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         let mut every = time::interval(Duration::from_secs(10));
         assert_eq!(every.tick().await, start, "the first tick is immediate");
