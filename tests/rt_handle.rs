@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{assert_serving, panic_message, within};
+use common::{assert_serving, panic_message, rt, within};
 
 both_flavors!(handle_block_on_runs_a_future_from_another_thread, |rt| {
     let handle = rt.handle().clone();
@@ -47,11 +47,8 @@ both_flavors!(
 
 #[test]
 fn runtime_ids_are_unique_and_shared_by_all_handles_of_one_runtime() {
-    let a = runtime::Builder::new_current_thread().build().unwrap();
-    let b = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let a = rt::current();
+    let b = rt::multi(1);
     let (ia, ib) = (a.handle().id(), b.handle().id());
     assert_ne!(ia, ib);
     assert_eq!(ia, a.handle().clone().id());
@@ -80,7 +77,7 @@ fn a_named_runtime_names_its_handle_and_its_threads() {
     });
     assert!(worker.starts_with("api-worker-"), "{worker}");
     assert_eq!(blocking, "api-worker-blocking");
-    let unnamed = runtime::Builder::new_current_thread().build().unwrap();
+    let unnamed = rt::current();
     assert_eq!(unnamed.handle().name(), None);
     // An explicit thread name wins over the runtime's name.
     let rt = runtime::Builder::new_multi_thread()
@@ -132,16 +129,10 @@ fn handle_current_inside_a_runtime() {
 
 #[test]
 fn nested_block_on_panics_with_a_clear_message() {
-    for rt in [
-        runtime::Builder::new_current_thread().build().unwrap(),
-        runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .build()
-            .unwrap(),
-    ] {
+    for rt in [rt::current(), rt::multi(1)] {
         let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             rt.block_on(async {
-                let inner = runtime::Builder::new_current_thread().build().unwrap();
+                let inner = rt::current();
                 inner.block_on(async {});
             })
         }))
@@ -155,12 +146,7 @@ fn nested_block_on_panics_with_a_clear_message() {
 fn block_on_inside_a_task_panics_into_its_join_handle() {
     let rt = runtime::Runtime::new().unwrap();
     let err = rt
-        .block_on(rt.spawn(async {
-            runtime::Builder::new_current_thread()
-                .build()
-                .unwrap()
-                .block_on(async {})
-        }))
+        .block_on(rt.spawn(async { rt::current().block_on(async {}) }))
         .unwrap_err();
     assert!(err.is_panic());
     assert!(err.to_string().contains("inside a runtime"), "{err}");
@@ -177,8 +163,8 @@ fn task_builder_outside_a_runtime_is_an_error_not_a_panic() {
 
 #[test]
 fn enter_guards_dropped_out_of_order_panic_with_a_clear_message() {
-    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
-    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt1 = rt::current();
+    let rt2 = rt::current();
     let g1 = rt1.handle().enter();
     let g2 = rt2.handle().enter();
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(g1))).unwrap_err();
@@ -193,8 +179,8 @@ fn enter_guards_dropped_out_of_order_panic_with_a_clear_message() {
 
 #[test]
 fn enter_guards_dropped_in_order_restore_the_previous_runtime() {
-    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
-    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt1 = rt::current();
+    let rt2 = rt::current();
     {
         let _g1 = rt1.handle().enter();
         {
@@ -214,8 +200,8 @@ fn an_enter_guard_dropped_while_panicking_does_not_abort() {
     // Out of order, but during a panic's unwinding: a second panic would
     // abort the process, so the guard says nothing and the first panic
     // comes through.
-    let rt1 = runtime::Builder::new_current_thread().build().unwrap();
-    let rt2 = runtime::Builder::new_current_thread().build().unwrap();
+    let rt1 = rt::current();
+    let rt2 = rt::current();
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let g1 = rt1.handle().enter();
         let _g2 = rt2.handle().enter();
@@ -241,8 +227,8 @@ fn nested_block_on_panics_at_the_callers_line() {
         }
         previous(info);
     }));
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
-    let inner = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
+    let inner = rt::current();
     let line = line!() + 2;
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async { inner.block_on(async {}) })
@@ -257,7 +243,7 @@ fn nested_block_on_panics_at_the_callers_line() {
 }
 
 both_flavors!(nested_block_on_panics_saying_inside_a_runtime, |rt| {
-    let inner = runtime::Builder::new_current_thread().build().unwrap();
+    let inner = rt::current();
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async { inner.block_on(async { 1 }) })
     }));
@@ -281,7 +267,7 @@ both_flavors!(
             let err = rt
                 .block_on(async {
                     runtime::spawn(async {
-                        let inner = runtime::Builder::new_current_thread().build().unwrap();
+                        let inner = rt::current();
                         inner.block_on(async { 1 })
                     })
                     .await

@@ -8,7 +8,7 @@
 //! flavor); multiply every size of theirs with `STRESS_SCALE=<n>` for
 //! longer runs.
 mod common;
-use common::{wait_until, within, DropCounter, Tracked};
+use common::{rt, wait_until, within, DropCounter, Tracked};
 use futures::channel::{mpsc, oneshot};
 use futures::{SinkExt, StreamExt};
 use std::future::Future;
@@ -20,10 +20,7 @@ use std::time::Duration;
 
 #[test]
 fn a_spinning_task_does_not_stop_a_yielding_one_on_two_workers() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let stop = Arc::new(AtomicBool::new(false));
     let s = stop.clone();
     // Never awaits until told to stop: occupies one worker completely.
@@ -111,7 +108,7 @@ both_flavors!(wake_while_running_repolls_exactly_once, |rt| {
 
 #[test]
 fn two_yielding_tasks_strictly_alternate_on_current_thread() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let log = Arc::new(std::sync::Mutex::new(Vec::new()));
     rt.block_on(async {
         let hs: Vec<_> = ["a", "b"]
@@ -396,10 +393,7 @@ async fn short_tracked(t: Tracked, yields: usize) -> usize {
 fn spawn_abort_drop_storms_from_many_threads_leave_nothing_alive() {
     const THREADS: usize = 4;
     let per_thread = 5_000 * scale();
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let drops = DropCounter::default();
     let handle = rt.handle().clone();
     let storm_drops = drops.clone();
@@ -483,10 +477,7 @@ fn storms_racing_runtime_drop_drop_every_future_exactly_once() {
     let spawned = Arc::new(AtomicUsize::new(0));
     let (d, s) = (drops.clone(), spawned.clone());
     within(300, move || {
-        let rt = runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
+        let rt = rt::multi(2);
         let barrier = Arc::new(std::sync::Barrier::new(THREADS + 1));
         let threads: Vec<_> = (0..THREADS)
             .map(|t| {

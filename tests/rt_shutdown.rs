@@ -107,10 +107,7 @@ fn dropping_a_runtime_inside_async_code_does_not_panic() {
 
 #[test]
 fn shutdown_timeout_returns_despite_a_stuck_task() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
         started_tx.send(()).unwrap();
@@ -129,10 +126,7 @@ fn shutdown_timeout_returns_despite_a_stuck_task() {
 fn runtime_in_a_task_of_itself_can_be_dropped() {
     // Moving the runtime into its own task and dropping it there must not
     // deadlock (a worker cannot join itself).
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let rt = std::sync::Arc::new(std::sync::Mutex::new(Some(rt)));
     let (tx, rx) = std::sync::mpsc::channel();
     let r2 = rt.clone();

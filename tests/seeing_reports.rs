@@ -7,6 +7,7 @@
 //! reads the child's stderr.
 
 mod common;
+use common::rt;
 
 use std::process::Command;
 use std::sync::mpsc;
@@ -73,7 +74,7 @@ fn task_generator() {
 
 /// `time.sleep()` inside a task, and the program ends right after it.
 fn slow_poll_then_exit() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         runtime::task::Builder::new()
             .name("sleepy")
@@ -86,10 +87,7 @@ fn slow_poll_then_exit() {
 
 /// The runtime is dropped while a worker is inside a slow poll.
 fn dropped_during_a_slow_poll() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let (started, wait) = mpsc::channel();
     rt.block_on(async {
         runtime::task::Builder::new()
@@ -106,7 +104,7 @@ fn dropped_during_a_slow_poll() {
 
 /// A detached task panics.
 fn lost_panic() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let h = runtime::task::Builder::new()
             .name("doomed")

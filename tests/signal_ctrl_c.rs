@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::serial;
+use common::{rt, serial};
 use runtime::{RunForever, Runtime};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
@@ -105,7 +105,7 @@ both_flavors!(tasks_survive_run_forever_and_drop_cancels_them, |rt| {
 #[test]
 fn ctrl_c_resolves_on_sigint() {
     let _serial = serial();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let mut ctrl_c = std::pin::pin!(runtime::signal::ctrl_c());
         // The first poll installs the handler.
@@ -131,11 +131,8 @@ fn child_runs_forever() {
         return;
     };
     let rt = match flavor.as_str() {
-        "current_thread" => runtime::Builder::new_current_thread().build().unwrap(),
-        _ => runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
+        "current_thread" => rt::current(),
+        _ => rt::multi(2),
     };
     // A task is ticking (timers armed, a worker busy now and then) when
     // Ctrl-C comes. Waited for here, not asserted after: the parent may

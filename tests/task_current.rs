@@ -101,7 +101,7 @@ both_flavors!(a_cancelled_tasks_destructors_see_its_id, |rt| {
 fn an_aborted_idle_task_is_cancelling_until_it_is_dropped() {
     // Current thread: the abort queues the task to be dropped, and nothing
     // runs it until `block_on`'s future yields.
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let h = task::Builder::new()
             .name("doomed")
@@ -121,10 +121,7 @@ fn an_aborted_idle_task_is_cancelling_until_it_is_dropped() {
 
 #[test]
 fn a_task_aborted_inside_its_poll_is_cancelling_until_the_poll_ends() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let inside = Arc::new(AtomicBool::new(false));
     let release = Arc::new(AtomicBool::new(false));
     let (i, r) = (inside.clone(), release.clone());

@@ -95,7 +95,7 @@ fn handle_spawns_from_another_thread() {
 
 #[test]
 fn abort_before_first_poll_never_polls_current_thread() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let polls = Arc::new(AtomicUsize::new(0));
     let p = polls.clone();
     let h = rt.spawn(async move {
@@ -111,10 +111,7 @@ fn abort_before_first_poll_never_polls_current_thread() {
 fn abort_before_first_poll_never_polls_multi_thread() {
     // Spawned onto a runtime whose only worker is busy, so the abort lands
     // while the task is still queued.
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let polls = Arc::new(AtomicUsize::new(0));
     let (block_tx, block_rx) = std::sync::mpsc::channel::<()>();
     let (busy_tx, busy_rx) = std::sync::mpsc::channel::<()>();
@@ -184,10 +181,7 @@ both_flavors!(abort_handle_cancels_from_another_thread, |rt| {
 
 #[test]
 fn abort_while_running_cancels_after_the_poll() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let drops = DropCounter::default();
     let (in_poll_tx, in_poll_rx) = std::sync::mpsc::channel::<()>();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();

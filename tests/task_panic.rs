@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_serving, panic_message, wait_until, within, DropCounter, Tracked};
+use common::{assert_serving, panic_message, rt, wait_until, within, DropCounter, Tracked};
 use futures::channel::oneshot;
 use std::future::Future;
 use std::pin::Pin;
@@ -73,10 +73,7 @@ both_flavors!(panic_is_returned_through_the_join_handle, |rt| {
 #[test]
 fn worker_survives_a_panicking_task() {
     // One worker: if the panic killed it, nothing would run afterwards.
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     rt.block_on(async {
         for i in 0..10 {
             let bad = runtime::spawn(async move { panic!("task {i} failed") });
@@ -246,19 +243,12 @@ mod panic_in_a_task_whose_handle_is_dropped_after_it_finished_is_counted {
 
     #[test]
     fn current_thread() {
-        panic_unread_after_finish_is_counted(
-            runtime::Builder::new_current_thread().build().unwrap(),
-        );
+        panic_unread_after_finish_is_counted(rt::current());
     }
 
     #[test]
     fn multi_thread() {
-        panic_unread_after_finish_is_counted(
-            runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .build()
-                .unwrap(),
-        );
+        panic_unread_after_finish_is_counted(rt::multi(2));
     }
 }
 
@@ -408,16 +398,13 @@ fn join_waker_panic_is_survived(rt: runtime::Runtime) {
 
 #[test]
 fn panic_in_join_waker_wake_does_not_kill_the_only_worker() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     within(30, move || join_waker_panic_is_survived(rt));
 }
 
 #[test]
 fn panic_in_join_waker_wake_does_not_break_current_thread_block_on() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     within(30, move || join_waker_panic_is_survived(rt));
 }
 
@@ -425,10 +412,7 @@ fn panic_in_join_waker_wake_does_not_break_current_thread_block_on() {
 // panics like any other poll: a JoinError, and the only worker lives on.
 #[test]
 fn panic_in_a_foreign_waker_woken_from_a_task_is_contained_as_a_task_panic() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     within(30, move || {
         let pw = Arc::new(PanickingWaker(AtomicUsize::new(0)));
         let waker = Waker::from(pw.clone());

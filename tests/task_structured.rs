@@ -157,10 +157,7 @@ both_flavors!(
 fn join_waits_for_a_sibling_that_is_inside_a_poll() {
     // The sibling is mid-poll on the other worker when the failure comes: it
     // cannot be stopped until that poll returns, and join waits for it.
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let inside = Arc::new(AtomicBool::new(false));
     let release = Arc::new(AtomicBool::new(false));
     let drops = DropCounter::default();
@@ -333,10 +330,7 @@ both_flavors!(dropping_abort_on_drop_cancels_the_task, |rt| {
 #[test]
 fn a_guard_dropped_off_the_runtime_cancels_an_idle_task_at_once() {
     // Dropped on a thread that is in no runtime at all.
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let drops = DropCounter::default();
     let guard = drops.track();
     let h = rt
@@ -393,7 +387,7 @@ fn a_local_tasks_guard_dropped_on_another_thread_leaves_its_future_to_the_owner(
             let _ = self.tx.send(std::thread::current().id());
         }
     }
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let local = task::LocalSet::new();
     let (tx, rx) = std::sync::mpsc::channel();
     local.block_on(&rt, async move {
@@ -506,7 +500,7 @@ both_flavors!(dropping_a_join_set_cancels_tasks_not_yet_started, |rt| {
 
 #[test]
 fn dropping_a_join_set_aborts_tasks_before_they_start_current_thread() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let polls = Arc::new(AtomicUsize::new(0));
     rt.block_on(async {
         let mut set = JoinSet::new();
@@ -563,7 +557,7 @@ both_flavors!(spawn_returns_an_abort_handle_for_that_task, |rt| {
 
 #[test]
 fn join_set_debug_shows_its_length() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let mut set = JoinSet::new();
         set.spawn(async {});
@@ -683,10 +677,7 @@ both_flavors!(collect_and_extend_spawn_each_future, |rt| {
 
 #[test]
 fn spawn_on_works_from_outside_a_runtime() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let mut set = JoinSet::new();
     set.spawn_on(async { 5 }, rt.handle());
     assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 5);

@@ -152,10 +152,7 @@ both_flavors!(interval_ticks_evenly, |rt| {
 
 #[test]
 fn a_timer_fires_while_every_worker_is_parked() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     // Let both workers go to sleep.
     wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
@@ -170,10 +167,7 @@ fn a_timer_fires_while_every_worker_is_parked() {
 
 #[test]
 fn a_timer_set_from_block_on_fires_with_idle_workers() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
     let start = std::time::Instant::now();
@@ -183,10 +177,7 @@ fn a_timer_set_from_block_on_fires_with_idle_workers() {
 
 #[test]
 fn idle_workers_with_a_far_timer_do_not_spin() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     rt.spawn(time::sleep(Duration::from_secs(3600)));
     std::thread::sleep(200 * MS);
@@ -204,10 +195,7 @@ fn idle_workers_with_a_far_timer_do_not_spin() {
 
 #[test]
 fn paused_clock_skips_an_hour_in_no_time() {
-    let rt = runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = rt::paused();
     let wall = std::time::Instant::now();
     rt.block_on(async {
         let start = Instant::now();
@@ -226,7 +214,7 @@ fn paused_clock_skips_an_hour_in_no_time() {
 
 #[test]
 fn pause_and_advance_by_hand() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         time::pause();
         let start = Instant::now();
