@@ -59,7 +59,8 @@ fn child() {
     }
 }
 
-/// The tutorial's task generator: five tasks spawned, then `main` returns.
+/// A task generator: five tasks spawned, then `main` returns with them
+/// still pending.
 fn task_generator() {
     let rt = runtime::Runtime::new().unwrap();
     rt.block_on(async {

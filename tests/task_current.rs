@@ -145,7 +145,7 @@ fn a_task_aborted_inside_its_poll_is_cancelling_until_the_poll_ends() {
 both_flavors!(
     every_task_from_all_tasks_can_be_cancelled_in_one_loop,
     |rt| {
-        // Seed 004: `for t in asyncio.all_tasks(): t.cancel()`.
+        // asyncio's `for t in asyncio.all_tasks(): t.cancel()`.
         rt.block_on(async {
             let drops = DropCounter::default();
             let handles: Vec<_> = (0..5)

@@ -215,8 +215,8 @@ both_flavors!(panic_in_a_detached_task_is_counted_not_lost, |rt| {
 });
 
 /// A task panics, finishes, and only then is its `JoinHandle` dropped
-/// unread: the panic must still be reported and counted (DESIGN §3), as it is
-/// when the handle is dropped before the task finishes.
+/// unread: the panic must still be reported and counted, as it is when the
+/// handle is dropped before the task finishes.
 fn panic_unread_after_finish_is_counted(rt: runtime::Runtime) {
     within(30, move || {
         let before = rt.handle().metrics().unretrieved_panic_count();

@@ -20,9 +20,9 @@ fn idle_after_one_poll(n: usize) -> bool {
             .all(|t| t.polls() == 1 && t.state() == TaskState::Idle)
 }
 
-/// The tutorial's example 06: two tasks of 1 s gathered under a 0.5 s
-/// `wait_for`. asyncio cancels them with the gather ("tasks left: 0").
-async fn seed_06_children(drops: &DropCounter) -> [task::JoinHandle<()>; 2] {
+/// Two tasks that sleep 1 s, to be gathered under a 0.5 s timeout: asyncio's
+/// `wait_for` cancels such a gather's tasks with it ("tasks left: 0").
+async fn two_one_second_tasks(drops: &DropCounter) -> [task::JoinHandle<()>; 2] {
     [0, 1].map(|_| {
         let guard = drops.track();
         runtime::spawn(async move {
@@ -33,11 +33,11 @@ async fn seed_06_children(drops: &DropCounter) -> [task::JoinHandle<()>; 2] {
 }
 
 #[test]
-fn seed_06_with_plain_handles_leaves_its_tasks_running() {
+fn a_timeout_around_a_gather_of_plain_handles_leaves_its_tasks_running() {
     // The trap these tools exist for: a dropped JoinHandle detaches.
     rt::paused().block_on(async {
         let drops = DropCounter::default();
-        let children = seed_06_children(&drops).await;
+        let children = two_one_second_tasks(&drops).await;
         let gathered = task::gather(children);
         assert!(time::timeout(Duration::from_millis(500), gathered)
             .await
@@ -48,10 +48,12 @@ fn seed_06_with_plain_handles_leaves_its_tasks_running() {
 }
 
 #[test]
-fn seed_06_with_abort_on_drop_leaves_no_task() {
+fn a_timeout_around_a_gather_of_abort_on_drop_handles_leaves_no_task() {
     rt::paused().block_on(async {
         let drops = DropCounter::default();
-        let children = seed_06_children(&drops).await.map(|h| h.abort_on_drop());
+        let children = two_one_second_tasks(&drops)
+            .await
+            .map(|h| h.abort_on_drop());
         let gathered = task::gather(children);
         assert!(time::timeout(Duration::from_millis(500), gathered)
             .await
@@ -67,7 +69,7 @@ fn seed_06_with_abort_on_drop_leaves_no_task() {
 }
 
 #[test]
-fn seed_06_with_a_task_group_under_wait_for_leaves_no_task() {
+fn wait_for_cancelling_a_task_that_joins_a_group_leaves_no_task() {
     // The whole gather is itself a task, cancelled by `wait_for`: the
     // cancellation reaches its children through the group it drops.
     rt::paused().block_on(async {
