@@ -1,3 +1,5 @@
+//! `RuntimeMetrics` on both flavors: workers, live tasks, and each worker's
+//! polls, steals, parks and busy time.
 mod common;
 use common::rt;
 

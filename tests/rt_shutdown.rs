@@ -1,3 +1,7 @@
+//! Shutting a runtime down (dropping it, `shutdown_timeout`,
+//! `shutdown_background`): each pending future is dropped once, spawns
+//! after or during the shutdown resolve, and a stuck task or blocking job
+//! delays it no longer than asked.
 mod common;
 use common::*;
 use std::time::Duration;
