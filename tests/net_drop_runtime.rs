@@ -13,15 +13,7 @@ fn open_fds() -> usize {
 #[test]
 fn dropping_a_runtime_mid_read_closes_every_socket_and_drops_every_task() {
     const CONNS: usize = 500;
-    let flavors: [fn() -> runtime::Runtime; 2] = [
-        || runtime::Builder::new_current_thread().build().unwrap(),
-        || {
-            runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .build()
-                .unwrap()
-        },
-    ];
+    let flavors: [fn() -> runtime::Runtime; 2] = [rt::current, || rt::multi(2)];
     for build in flavors {
         let before = open_fds();
         let drops = DropCounter::default();

@@ -22,7 +22,7 @@ both_flavors!(
         drop(rt);
         let check = |e: std::io::Error| assert!(e.to_string().contains("shut down"), "{e}");
         // In another runtime: an error, not a hang (the old driver is gone).
-        let other = runtime::Builder::new_current_thread().build().unwrap();
+        let other = rt::current();
         within(60, move || {
             other.block_on(async {
                 check(listener.accept().await.unwrap_err());
@@ -86,10 +86,7 @@ fn a_socket_used_outside_any_runtime_says_so() {
 
 #[test]
 fn readiness_and_timers_race_fairly_under_paused_time() {
-    let rt = runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = rt::paused();
     within(60, move || {
         rt.block_on(async {
             let (a, mut b) = UnixStream::pair().unwrap();
@@ -189,13 +186,7 @@ fn accept_under_emfile_returns_the_error_and_recovers() {
     if !is_child(NAME) {
         return in_child(NAME);
     }
-    for rt in [
-        runtime::Builder::new_current_thread().build().unwrap(),
-        runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    ] {
+    for rt in [rt::current(), rt::multi(2)] {
         rt.block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
@@ -250,7 +241,7 @@ fn writing_to_a_closed_peer_never_raises_sigpipe() {
     // SAFETY: restoring a signal's default disposition, before any thread
     // of this test is started.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (c, s) = runtime::join!(TcpStream::connect(l.local_addr().unwrap()), l.accept());

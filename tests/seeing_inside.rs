@@ -160,7 +160,7 @@ fn a_blocking_sleep_inside_a_task_is_reported_while_it_runs() {
 #[test]
 fn fast_polls_are_not_reported_and_reports_can_be_turned_off() {
     events();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(task::Builder::new().name("quick-one").spawn_on(
         async { std::thread::sleep(Duration::from_millis(5)) },
         rt.handle(),
@@ -255,7 +255,7 @@ both_flavors!(a_detached_panicking_task_is_reported_at_error, |rt| {
 #[test]
 fn a_retrieved_panic_is_not_reported() {
     events();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let h = task::Builder::new()
         .name("caught")
         .spawn_on(async { panic!("seen") }, rt.handle());
@@ -327,7 +327,7 @@ both_flavors!(
 #[test]
 fn an_explicit_shutdown_lists_pending_tasks_at_debug_only() {
     events();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         task::Builder::new()
             .name("shut-down-on-purpose")
@@ -347,7 +347,7 @@ fn an_explicit_shutdown_lists_pending_tasks_at_debug_only() {
 fn a_runtime_without_pending_tasks_reports_nothing_at_drop() {
     events();
     let before = events_mentioning("pending task").len();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
     drop(rt);
     assert_eq!(events_mentioning("pending task").len(), before);
@@ -357,10 +357,7 @@ fn a_runtime_without_pending_tasks_reports_nothing_at_drop() {
 /// sender sends (or drops), so tasks spawned from outside wait unadopted on
 /// the registry's arrival list (`task/registry.rs`).
 fn with_its_only_worker_stuck() -> (runtime::Runtime, std::sync::mpsc::Sender<()>) {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
     rt.spawn(async move {

@@ -5,22 +5,19 @@
 //! it only after its handler is installed, and the Ctrl-C test of
 //! `run_forever` runs in a child process: this test binary again, running
 //! one ignored test (`child_runs_forever`), which the parent interrupts.
+//!
+//! The SIGINT tests and every `run_forever` take turns (`serial`): a SIGINT
+//! raised by one test ends any `run_forever` running at that moment, as it
+//! should.
 
 mod common;
 
+use common::{rt, serial};
 use runtime::{RunForever, Runtime};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-/// The SIGINT tests and every `run_forever` take turns: a SIGINT raised
-/// by one test ends any `run_forever` running at that moment, as it should.
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Spawns a task that counts its turns, one per millisecond.
 fn ticker(rt: &Runtime) -> Arc<AtomicUsize> {
@@ -108,7 +105,7 @@ both_flavors!(tasks_survive_run_forever_and_drop_cancels_them, |rt| {
 #[test]
 fn ctrl_c_resolves_on_sigint() {
     let _serial = serial();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let mut ctrl_c = std::pin::pin!(runtime::signal::ctrl_c());
         // The first poll installs the handler.
@@ -134,11 +131,8 @@ fn child_runs_forever() {
         return;
     };
     let rt = match flavor.as_str() {
-        "current_thread" => runtime::Builder::new_current_thread().build().unwrap(),
-        _ => runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
+        "current_thread" => rt::current(),
+        _ => rt::multi(2),
     };
     // A task is ticking (timers armed, a worker busy now and then) when
     // Ctrl-C comes. Waited for here, not asserted after: the parent may

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::panic_message;
+use common::{panic_message, rt};
 use runtime::task;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -61,7 +61,7 @@ fn a_panicking_poll_still_restores_the_slot() {
             panic!("boom");
         }
     }
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(DEPTH.scope(1, async {
         let mut scoped = pin!(DEPTH.scope(7, Boom));
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -89,7 +89,7 @@ fn a_scoped_future_is_dropped_inside_its_scope() {
         let _guard = guard;
         std::future::pending::<()>().await;
     });
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let r = rt.block_on(runtime::time::timeout(
         std::time::Duration::from_millis(1),
         fut,
@@ -121,7 +121,7 @@ fn entering_a_scope_inside_its_own_with_panics() {
 
 #[test]
 fn take_value_returns_the_scope_value() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let mut scoped = pin!(NAME.scope("v".to_string(), async { NAME.get() }));
         assert_eq!(scoped.as_mut().await, "v");

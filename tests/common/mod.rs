@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cpu;
+pub mod rt;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,19 +20,38 @@ macro_rules! both_flavors {
             use super::*;
             #[test]
             fn current_thread() {
-                let $rt = runtime::Builder::new_current_thread().build().unwrap();
+                let $rt = $crate::common::rt::current();
                 $body
             }
             #[test]
             fn multi_thread() {
-                let $rt = runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .build()
-                    .unwrap();
+                let $rt = $crate::common::rt::multi(2);
                 $body
             }
         }
     };
+}
+
+/// The runtime still runs new tasks and blocking jobs.
+pub fn assert_serving(rt: &runtime::Runtime) {
+    let answer = rt.block_on(async {
+        let a = runtime::spawn(async {
+            runtime::task::yield_now().await;
+            40
+        });
+        let b = runtime::spawn_blocking(|| 2);
+        a.await.unwrap() + b.await.unwrap()
+    });
+    assert_eq!(answer, 42);
+}
+
+/// Makes the tests of one binary that touch process-wide state (signal
+/// handlers, a SIGINT that ends any `run_forever`) take turns: each holds
+/// the guard while it runs. A test that failed while holding it does not
+/// fail the others.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Counts how many times values made by it were dropped.

@@ -3,17 +3,10 @@
 
 mod common;
 
-use common::{panic_message, wait_until, within};
+use common::{panic_message, rt, wait_until, within};
 use runtime::task;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-
-fn one_worker() -> runtime::Runtime {
-    runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap()
-}
 
 /// One worker: the tasks it spawned (the last in its LIFO slot, the others
 /// in its queue) can only run if the worker hands them on while the
@@ -21,7 +14,7 @@ fn one_worker() -> runtime::Runtime {
 #[test]
 fn the_workers_lifo_slot_and_queue_run_while_the_closure_blocks() {
     within(60, || {
-        let rt = one_worker();
+        let rt = rt::multi(1);
         let done = rt.block_on(async {
             runtime::spawn(async {
                 let ran = Arc::new(AtomicUsize::new(0));
@@ -46,7 +39,7 @@ fn the_workers_lifo_slot_and_queue_run_while_the_closure_blocks() {
 
 #[test]
 fn the_task_continues_on_its_thread_after_the_closure() {
-    let rt = one_worker();
+    let rt = rt::multi(1);
     let (before, inside, after) = rt.block_on(async {
         runtime::spawn(async {
             let before = std::thread::current().id();
@@ -66,7 +59,7 @@ fn the_task_continues_on_its_thread_after_the_closure() {
 #[test]
 fn a_thread_back_from_the_closure_never_runs_beside_its_replacement() {
     within(120, || {
-        let rt = one_worker();
+        let rt = rt::multi(1);
         let active = Arc::new(AtomicUsize::new(0));
         let max = Arc::new(AtomicUsize::new(0));
         rt.block_on(async {
@@ -106,10 +99,7 @@ fn a_thread_back_from_the_closure_never_runs_beside_its_replacement() {
 
 #[test]
 fn the_closure_may_block_on_async_code_through_a_handle() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let n = rt.block_on(async {
         runtime::spawn(async {
             task::block_in_place(|| {
@@ -127,7 +117,7 @@ fn the_closure_may_block_on_async_code_through_a_handle() {
 
 #[test]
 fn a_panic_in_the_closure_fails_its_task_and_the_runtime_goes_on() {
-    let rt = one_worker();
+    let rt = rt::multi(1);
     rt.block_on(async {
         for _ in 0..3 {
             let e = runtime::spawn(async { task::block_in_place(|| panic!("in place")) })
@@ -147,10 +137,7 @@ fn a_panic_in_the_closure_fails_its_task_and_the_runtime_goes_on() {
 #[test]
 fn many_blocking_tasks_at_once_keep_every_task_running() {
     within(120, || {
-        let rt = runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap();
+        let rt = rt::multi(2);
         let release = Arc::new(AtomicBool::new(false));
         rt.block_on(async {
             // More blockers than workers, all blocked at once: each hands
@@ -179,7 +166,7 @@ fn many_blocking_tasks_at_once_keep_every_task_running() {
 
 #[test]
 fn on_a_current_thread_runtime_it_panics_saying_to_use_spawn_blocking() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         rt.block_on(async { task::block_in_place(|| ()) })
     }));
@@ -197,7 +184,7 @@ fn on_a_current_thread_runtime_it_panics_saying_to_use_spawn_blocking() {
 #[test]
 fn where_no_worker_is_it_just_runs_the_closure() {
     assert_eq!(task::block_in_place(|| 1), 1, "outside a runtime");
-    let rt = one_worker();
+    let rt = rt::multi(1);
     assert_eq!(
         rt.block_on(async { task::block_in_place(|| 2) }),
         2,
@@ -207,7 +194,7 @@ fn where_no_worker_is_it_just_runs_the_closure() {
         .block_on(rt.spawn_blocking(|| task::block_in_place(|| 3)))
         .unwrap();
     assert_eq!(n, 3, "spawn_blocking");
-    let ct = runtime::Builder::new_current_thread().build().unwrap();
+    let ct = rt::current();
     let n = ct
         .block_on(ct.spawn_blocking(|| task::block_in_place(|| 4)))
         .unwrap();
@@ -220,7 +207,7 @@ fn where_no_worker_is_it_just_runs_the_closure() {
 #[test]
 fn the_closure_may_drop_the_runtime_it_runs_on() {
     within(60, || {
-        let rt = one_worker();
+        let rt = rt::multi(1);
         let handle = rt.handle().clone();
         let (tx, rx) = std::sync::mpsc::channel();
         handle.spawn(async move {

@@ -1,5 +1,6 @@
 //! `runtime::fs`: files and directories on the blocking pool.
 mod common;
+use common::rt;
 use futures::FutureExt;
 use runtime::fs::{self, File, OpenOptions};
 use runtime::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
@@ -370,7 +371,7 @@ fn outside_a_runtime_operations_return_a_clear_error() {
     let mut file = File::from_std(std::fs::File::open(&path).unwrap());
     let mut buf = [0; 4];
     check(futures::executor::block_on(file.read_exact(&mut buf)).unwrap_err());
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(file.read_exact(&mut buf)).unwrap();
     assert_eq!(&buf, b"data");
 }
@@ -378,7 +379,7 @@ fn outside_a_runtime_operations_return_a_clear_error() {
 #[test]
 fn public_types_have_debug() {
     let dir = TempDir::new();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         fs::write(dir.join("f"), "").await.unwrap();
         let file = File::open(dir.join("f")).await.unwrap();

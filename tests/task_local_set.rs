@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{panic_message, DropCounter};
+use common::{panic_message, rt, DropCounter};
 use runtime::task::{self, JoinSet, LocalSet};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -42,7 +42,7 @@ impl Drop for Pinned {
 
 #[test]
 fn spawn_local_works_on_the_current_thread_block_on_thread_without_a_set() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let me = thread::current().id();
     let out = rt.block_on(async {
         let rc = Rc::new(Cell::new(1));
@@ -65,7 +65,7 @@ fn spawn_local_works_in_tasks_the_current_thread_block_on_thread_polls() {
     // `block_on` future last registered a waker anywhere: the set must wake
     // it all the same (a lost wake-up would hang here).
     common::within(60, || {
-        let rt = runtime::Builder::new_current_thread().build().unwrap();
+        let rt = rt::current();
         let n = rt.block_on(async {
             runtime::spawn(async {
                 let h = task::spawn_local(async {
@@ -239,10 +239,7 @@ both_flavors!(join_set_spawn_local_joins_not_send_outputs, |rt| {
 
 #[test]
 fn spawn_local_where_no_set_runs_panics_saying_where_it_works() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     for place in ["multi-thread block_on", "worker", "outside a runtime"] {
         let msg = match place {
             "multi-thread block_on" => {
@@ -278,7 +275,7 @@ fn spawn_local_where_no_set_runs_panics_saying_where_it_works() {
 #[test]
 fn local_tasks_stay_with_their_thread_when_another_takes_over_driving() {
     common::within(60, || {
-        let rt = std::sync::Arc::new(runtime::Builder::new_current_thread().build().unwrap());
+        let rt = std::sync::Arc::new(rt::current());
         let first_dropped = DropCounter::default();
         let (second_started_tx, second_started) = std::sync::mpsc::channel();
         let (go_tx, go) = runtime::sync::oneshot::channel::<()>();

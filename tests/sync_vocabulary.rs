@@ -234,7 +234,7 @@ where
     F: Future<Output = ()> + Send,
 {
     const ITERATIONS: usize = 1000;
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let neighbour_ran = Arc::new(AtomicBool::new(false));
         let ran = neighbour_ran.clone();
@@ -275,7 +275,7 @@ fn yield_now_lets_the_neighbour_run_at_once() {
 
 #[test]
 fn unconstrained_loop_is_never_made_to_yield() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let seen = rt.block_on(async {
         let neighbour_ran = Arc::new(AtomicBool::new(false));
         let ran = neighbour_ran.clone();

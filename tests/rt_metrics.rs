@@ -1,11 +1,11 @@
+//! `RuntimeMetrics` on both flavors: workers, live tasks, and each worker's
+//! polls, steals, parks and busy time.
 mod common;
+use common::rt;
 
 #[test]
 fn metrics_report_workers_tasks_polls_and_parks() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(3)
-        .build()
-        .unwrap();
+    let rt = rt::multi(3);
     let m = rt.handle().metrics();
     assert_eq!(m.num_workers(), 3);
     let (tx, rx) = futures::channel::oneshot::channel::<()>();
@@ -31,15 +31,11 @@ fn metrics_report_workers_tasks_polls_and_parks() {
 
 #[test]
 fn current_thread_metrics() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let m = rt.handle().metrics();
     assert_eq!(m.num_workers(), 1);
     let h = rt.spawn(async {});
-    assert_eq!(
-        m.global_queue_depth(),
-        1,
-        "queued until block_on drives it"
-    );
+    assert_eq!(m.global_queue_depth(), 1, "queued until block_on drives it");
     rt.block_on(h).unwrap();
     assert_eq!(m.worker_poll_count(0), 1);
     assert_eq!(m.worker_steal_count(0), 0);
@@ -48,10 +44,7 @@ fn current_thread_metrics() {
 
 #[test]
 fn metrics_count_steals_when_one_worker_is_busy() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     rt.block_on(rt.spawn(async {
         // Queued on this worker, which then blocks: the other worker must
@@ -70,10 +63,7 @@ fn metrics_count_steals_when_one_worker_is_busy() {
 #[test]
 fn a_worker_counts_its_busy_time_and_each_park_and_unpark() {
     use std::time::Duration;
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let m = rt.handle().metrics();
     // Nothing to do: it parks (an odd count while asleep).
     common::wait_until(|| m.worker_park_unpark_count(0) % 2 == 1);
@@ -98,7 +88,7 @@ fn a_worker_counts_its_busy_time_and_each_park_and_unpark() {
 #[test]
 fn the_current_thread_driver_counts_busy_time_and_parks() {
     use std::time::Duration;
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let m = rt.handle().metrics();
     rt.block_on(async {
         std::thread::sleep(Duration::from_millis(20)); // busy

@@ -104,10 +104,7 @@ fn an_aborted_job_that_has_not_started_never_runs() {
 
 #[test]
 fn a_sleeping_blocking_job_does_not_delay_async_tasks_on_one_worker() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     rt.block_on(async {
         let start = Instant::now();
         let job = runtime::spawn_blocking(|| std::thread::sleep(Duration::from_millis(500)));
@@ -173,7 +170,7 @@ fn runtime_drop_cancels_queued_jobs_and_returns() {
 #[test]
 fn run_in_executor_uses_the_given_pool_in_parallel() {
     let pool = BlockingPool::new(2);
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let both_running = Arc::new(AtomicUsize::new(0));
     let out = rt.block_on(async {
         let jobs: Vec<_> = (0..2)
@@ -212,10 +209,7 @@ fn zero_max_blocking_threads_is_an_error() {
 
 #[test]
 fn paused_time_waits_for_a_running_blocking_job() {
-    let rt = runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = rt::paused();
     rt.block_on(async {
         let start = runtime::time::Instant::now();
         let job = runtime::spawn_blocking(|| std::thread::sleep(Duration::from_millis(50)));
@@ -293,7 +287,7 @@ both_flavors!(a_blocking_closure_may_block_on_another_runtime, |rt| {
     // blocking there stalls nobody, as in tokio.
     let out = rt.block_on(async {
         runtime::spawn_blocking(|| {
-            let other = runtime::Builder::new_current_thread().build().unwrap();
+            let other = rt::current();
             let n = other.block_on(async {
                 runtime::time::sleep(Duration::from_millis(1)).await;
                 runtime::spawn(async { 3 }).await.unwrap()

@@ -23,7 +23,7 @@ both_flavors!(a_task_sees_its_own_id_and_info, |rt| {
         assert_eq!(info.name(), Some("me"));
         assert_eq!(info.state(), TaskState::Running);
         assert_eq!(info.polls(), 2);
-        assert!(info.spawned_at().file().ends_with("current_task.rs"));
+        assert!(info.spawned_at().file().ends_with("task_current.rs"));
     });
 });
 
@@ -101,7 +101,7 @@ both_flavors!(a_cancelled_tasks_destructors_see_its_id, |rt| {
 fn an_aborted_idle_task_is_cancelling_until_it_is_dropped() {
     // Current thread: the abort queues the task to be dropped, and nothing
     // runs it until `block_on`'s future yields.
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let h = task::Builder::new()
             .name("doomed")
@@ -121,10 +121,7 @@ fn an_aborted_idle_task_is_cancelling_until_it_is_dropped() {
 
 #[test]
 fn a_task_aborted_inside_its_poll_is_cancelling_until_the_poll_ends() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let inside = Arc::new(AtomicBool::new(false));
     let release = Arc::new(AtomicBool::new(false));
     let (i, r) = (inside.clone(), release.clone());
@@ -148,7 +145,7 @@ fn a_task_aborted_inside_its_poll_is_cancelling_until_the_poll_ends() {
 both_flavors!(
     every_task_from_all_tasks_can_be_cancelled_in_one_loop,
     |rt| {
-        // Seed 004: `for t in asyncio.all_tasks(): t.cancel()`.
+        // asyncio's `for t in asyncio.all_tasks(): t.cancel()`.
         rt.block_on(async {
             let drops = DropCounter::default();
             let handles: Vec<_> = (0..5)

@@ -6,6 +6,7 @@
 //! Its own test binary: a stack overflow aborts the whole process.
 
 mod common;
+use common::rt;
 
 /// The size a worker's 2 MiB stack must cope with: 1 MiB in release, 512 KiB
 /// in a debug build (whose frames hold more temporary copies).
@@ -49,12 +50,7 @@ both_flavors!(spawn_from_a_task, |rt| {
 
 #[test]
 fn runtime_spawn_from_a_worker_thread() {
-    let rt = std::sync::Arc::new(
-        runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap(),
-    );
+    let rt = std::sync::Arc::new(rt::multi(2));
     let (rt2, rt3) = (rt.clone(), rt.clone());
     let out = rt.block_on(async move {
         rt2.spawn(async move { rt3.spawn(big()).await.unwrap() })

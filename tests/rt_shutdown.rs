@@ -1,3 +1,7 @@
+//! Shutting a runtime down (dropping it, `shutdown_timeout`,
+//! `shutdown_background`): each pending future is dropped once, spawns
+//! after or during the shutdown resolve, and a stuck task or blocking job
+//! delays it no longer than asked.
 mod common;
 use common::*;
 use std::time::Duration;
@@ -38,6 +42,57 @@ both_flavors!(spawn_after_shutdown_is_cancelled, |rt| {
     assert_eq!(drops.get(), 1);
 });
 
+both_flavors!(spawning_after_shutdown_resolves_to_cancelled, |rt| {
+    let handle = rt.handle().clone();
+    drop(rt);
+    within(30, move || {
+        let drops = DropCounter::default();
+        let t = drops.track();
+        let h = handle.spawn(async move {
+            let _t = t;
+            1
+        });
+        let err = futures::executor::block_on(h).unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+        assert_eq!(drops.get(), 1, "the refused future is dropped once");
+        let err = futures::executor::block_on(handle.spawn_blocking(|| 1)).unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
+        // Pending forever, aborted: still resolves.
+        let h = handle.spawn(std::future::pending::<()>());
+        h.abort();
+        assert!(futures::executor::block_on(h).is_err());
+    });
+});
+
+both_flavors!(spawning_during_shutdown_from_a_task_resolves, |rt| {
+    let (tx, rx) = std::sync::mpsc::channel();
+    rt.block_on(async move {
+        // A task that spawns from its destructor while the runtime drops it.
+        struct SpawnOnDrop(Option<std::sync::mpsc::Sender<runtime::task::JoinHandle<u8>>>);
+        impl Drop for SpawnOnDrop {
+            fn drop(&mut self) {
+                if let Ok(h) = runtime::Handle::try_current() {
+                    let _ = self.0.take().unwrap().send(h.spawn(async { 1 }));
+                }
+            }
+        }
+        let guard = SpawnOnDrop(Some(tx));
+        drop(runtime::spawn(async move {
+            let _g = guard;
+            std::future::pending::<()>().await;
+        }));
+        runtime::task::yield_now().await;
+    });
+    within(30, move || {
+        drop(rt);
+        // If the destructor ran inside the runtime's context and spawned,
+        // that late task must resolve (ran or cancelled), not hang.
+        if let Ok(h) = rx.try_recv() {
+            let _ = futures::executor::block_on(h);
+        }
+    });
+});
+
 #[test]
 fn dropping_a_runtime_inside_async_code_does_not_panic() {
     let outer = runtime::Runtime::new().unwrap();
@@ -56,10 +111,7 @@ fn dropping_a_runtime_inside_async_code_does_not_panic() {
 
 #[test]
 fn shutdown_timeout_returns_despite_a_stuck_task() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let (started_tx, started_rx) = std::sync::mpsc::channel();
     rt.spawn(async move {
         started_tx.send(()).unwrap();
@@ -78,10 +130,7 @@ fn shutdown_timeout_returns_despite_a_stuck_task() {
 fn runtime_in_a_task_of_itself_can_be_dropped() {
     // Moving the runtime into its own task and dropping it there must not
     // deadlock (a worker cannot join itself).
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let rt = std::sync::Arc::new(std::sync::Mutex::new(Some(rt)));
     let (tx, rx) = std::sync::mpsc::channel();
     let r2 = rt.clone();

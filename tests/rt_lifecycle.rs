@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::DropCounter;
+use common::{rt, DropCounter};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
@@ -102,12 +102,9 @@ fn settles(mut cond: impl FnMut() -> bool) -> bool {
 /// and drops it. Returns how many tracked futures it spawned.
 fn cycle(i: usize, drops: &DropCounter) -> usize {
     let rt = if i % 2 == 0 {
-        runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .build()
-            .unwrap()
+        rt::multi(2)
     } else {
-        runtime::Builder::new_current_thread().build().unwrap()
+        rt::current()
     };
     let mut tracked = 0;
     // Spawned from outside, never polled on the current-thread flavor.

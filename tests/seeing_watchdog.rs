@@ -1,5 +1,6 @@
-//! The slow-poll watchdog is one thread for the whole process (issue 19):
-//! runtimes register with it instead of each starting and joining a thread.
+//! The slow-poll watchdog is one thread for the whole process: runtimes
+//! register with it instead of each starting and joining a thread (which
+//! would be most of the cost of starting a current-thread runtime).
 //! Its own test binary, so no other test's runtimes are registered.
 
 mod common;

@@ -152,10 +152,7 @@ both_flavors!(interval_ticks_evenly, |rt| {
 
 #[test]
 fn a_timer_fires_while_every_worker_is_parked() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     // Let both workers go to sleep.
     wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
@@ -170,10 +167,7 @@ fn a_timer_fires_while_every_worker_is_parked() {
 
 #[test]
 fn a_timer_set_from_block_on_fires_with_idle_workers() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     wait_until(|| (0..2).all(|i| m.worker_park_count(i) >= 1));
     let start = std::time::Instant::now();
@@ -183,10 +177,7 @@ fn a_timer_set_from_block_on_fires_with_idle_workers() {
 
 #[test]
 fn idle_workers_with_a_far_timer_do_not_spin() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = rt::multi(2);
     let m = rt.handle().metrics();
     rt.spawn(time::sleep(Duration::from_secs(3600)));
     std::thread::sleep(200 * MS);
@@ -204,10 +195,7 @@ fn idle_workers_with_a_far_timer_do_not_spin() {
 
 #[test]
 fn paused_clock_skips_an_hour_in_no_time() {
-    let rt = runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap();
+    let rt = rt::paused();
     let wall = std::time::Instant::now();
     rt.block_on(async {
         let start = Instant::now();
@@ -226,7 +214,7 @@ fn paused_clock_skips_an_hour_in_no_time() {
 
 #[test]
 fn pause_and_advance_by_hand() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         time::pause();
         let start = Instant::now();
@@ -342,17 +330,10 @@ both_flavors!(
 
 const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
 
-fn paused() -> runtime::Runtime {
-    runtime::Builder::new_current_thread()
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn a_sleep_three_years_long_does_not_fire_early() {
     let wall = std::time::Instant::now();
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         time::sleep_until(start + 3 * YEAR).await;
         assert_eq!(start.elapsed(), 3 * YEAR, "fired early or late");
@@ -375,7 +356,7 @@ fn a_sleep_three_years_long_does_not_fire_early() {
 
 #[test]
 fn a_timeout_of_duration_max_never_elapses() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         let forever = time::timeout(Duration::MAX, std::future::pending::<()>());
         // Whichever elapses first wins: it must be the 5-year one.
@@ -390,7 +371,7 @@ fn a_timeout_of_duration_max_never_elapses() {
 
 #[test]
 fn timers_keep_working_after_three_years_of_uptime() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         time::advance(3 * YEAR).await;
         let start = Instant::now();
         time::sleep(10 * MS).await;
@@ -447,7 +428,7 @@ both_flavors!(
 
 #[test]
 fn interval_resets_move_the_next_tick_and_keep_the_period() {
-    paused().block_on(async {
+    rt::paused().block_on(async {
         let start = Instant::now();
         let mut every = time::interval(Duration::from_secs(10));
         assert_eq!(every.tick().await, start, "the first tick is immediate");

@@ -7,6 +7,7 @@
 //! reads the child's stderr.
 
 mod common;
+use common::rt;
 
 use std::process::Command;
 use std::sync::mpsc;
@@ -58,7 +59,8 @@ fn child() {
     }
 }
 
-/// The tutorial's task generator: five tasks spawned, then `main` returns.
+/// A task generator: five tasks spawned, then `main` returns with them
+/// still pending.
 fn task_generator() {
     let rt = runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -73,7 +75,7 @@ fn task_generator() {
 
 /// `time.sleep()` inside a task, and the program ends right after it.
 fn slow_poll_then_exit() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         runtime::task::Builder::new()
             .name("sleepy")
@@ -86,10 +88,7 @@ fn slow_poll_then_exit() {
 
 /// The runtime is dropped while a worker is inside a slow poll.
 fn dropped_during_a_slow_poll() {
-    let rt = runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .build()
-        .unwrap();
+    let rt = rt::multi(1);
     let (started, wait) = mpsc::channel();
     rt.block_on(async {
         runtime::task::Builder::new()
@@ -106,7 +105,7 @@ fn dropped_during_a_slow_poll() {
 
 /// A detached task panics.
 fn lost_panic() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         let h = runtime::task::Builder::new()
             .name("doomed")
@@ -135,7 +134,9 @@ fn tasks_pending_at_the_end_of_main_are_reported_on_stderr() {
     );
     for i in 0..5 {
         assert!(
-            line.contains(&format!("\"generated-{i}\" (spawned at tests/reports.rs:")),
+            line.contains(&format!(
+                "\"generated-{i}\" (spawned at tests/seeing_reports.rs:"
+            )),
             "{line}"
         );
     }
@@ -153,7 +154,7 @@ fn a_slow_poll_just_before_exit_is_reported_on_stderr() {
     let line = lines[0];
     assert!(line.starts_with("runtime WARN: Task#"), "{line}");
     assert!(
-        line.contains("\"sleepy\" (spawned at tests/reports.rs:"),
+        line.contains("\"sleepy\" (spawned at tests/seeing_reports.rs:"),
         "{line}"
     );
     assert!(line.contains("has been inside one poll for"), "{line}");
@@ -182,7 +183,7 @@ fn an_unretrieved_panic_is_reported_on_stderr() {
     assert_eq!(errors.len(), 1, "{stderr}");
     let line = errors[0];
     assert!(
-        line.contains("\"doomed\" (spawned at tests/reports.rs:"),
+        line.contains("\"doomed\" (spawned at tests/seeing_reports.rs:"),
         "{line}"
     );
     assert!(

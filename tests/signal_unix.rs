@@ -8,17 +8,11 @@
 
 mod common;
 
+use common::{rt, serial};
 use runtime::signal::unix::{signal, Signal, SignalKind};
 use runtime::time::{sleep, timeout};
 use std::io::ErrorKind;
-use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
-
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Sends `sig` to this thread (the handler runs before `raise` returns).
 fn raise(sig: libc::c_int) {
@@ -159,14 +153,11 @@ both_flavors!(listeners_of_different_signals_are_independent, |rt| {
 fn a_listener_polled_on_another_runtime_is_served_there() {
     let _serial = serial();
     // Made on `home`, which then never runs again.
-    let home = runtime::Builder::new_current_thread().build().unwrap();
+    let home = rt::current();
     let mut sig = home
         .block_on(async { signal(SignalKind::user_defined1()) })
         .unwrap();
-    let away = runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let away = rt::multi(2);
     away.block_on(async {
         let waiter = runtime::spawn(async move { recv(&mut sig).await });
         sleep(Duration::from_millis(20)).await;
@@ -178,7 +169,7 @@ fn a_listener_polled_on_another_runtime_is_served_there() {
 #[test]
 fn forbidden_and_unknown_signals_are_errors_naming_them() {
     let _serial = serial();
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     rt.block_on(async {
         for (signum, name) in [
             (libc::SIGKILL, "SIGKILL"),

@@ -1,6 +1,6 @@
 //! Builder settings kept for code written for tokio: the scheduler's
 //! `global_queue_interval` and `disable_lifo_slot`, and the no-op
-//! `enable_*` calls.
+//! `enable_*` calls; and the settings a builder refuses.
 
 mod common;
 
@@ -95,4 +95,38 @@ fn enable_calls_are_accepted_and_change_nothing() {
         .build()
         .unwrap();
     rt.block_on(runtime::time::sleep(std::time::Duration::from_millis(1)));
+}
+
+// ---------------------------------------------------------------- settings refused
+
+#[test]
+fn zero_worker_threads_is_an_error() {
+    let err = runtime::Builder::new_multi_thread()
+        .worker_threads(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("at least 1"), "{err}");
+}
+
+#[test]
+fn worker_threads_zero_is_invalid_input() {
+    let err = runtime::Builder::new_multi_thread()
+        .worker_threads(0)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("worker_threads"), "{err}");
+}
+
+#[test]
+fn max_blocking_threads_zero_is_invalid_input_on_both_flavors() {
+    for mut b in [
+        runtime::Builder::new_multi_thread(),
+        runtime::Builder::new_current_thread(),
+    ] {
+        let err = b.max_blocking_threads(0).build().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("max_blocking_threads"), "{err}");
+    }
 }

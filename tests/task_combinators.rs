@@ -1,5 +1,5 @@
 //! asyncio's combinators from the user's side: gather, try_gather,
-//! as_completed, wait, wait_for. (JoinSet: `join_set.rs`.)
+//! as_completed, wait, wait_for. (JoinSet and TaskGroup: `task_structured.rs`.)
 
 mod common;
 use common::*;
@@ -107,7 +107,7 @@ both_flavors!(gather_polls_only_the_woken_futures, |rt| {
 
 #[test]
 fn gather_of_nothing_is_an_empty_vec() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let out = rt.block_on(task::gather(Vec::<std::future::Ready<u8>>::new()));
     assert!(out.is_empty());
 }
@@ -115,7 +115,7 @@ fn gather_of_nothing_is_an_empty_vec() {
 #[test]
 fn gather_runs_borrowing_non_send_futures_in_the_caller() {
     // Nothing is spawned, so the futures may borrow locals and hold an Rc.
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let words = ["a", "bb", "ccc"];
     let shared = std::rc::Rc::new(10);
     let out = rt.block_on(task::gather(words.iter().map(|w| {
@@ -232,7 +232,7 @@ both_flavors!(
 
 #[test]
 fn as_completed_pulls_its_inputs_lazily() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let pulled = AtomicUsize::new(0);
     let futs = (0..100).map(|i| {
         pulled.fetch_add(1, SeqCst);
@@ -252,7 +252,7 @@ fn as_completed_pulls_its_inputs_lazily() {
 
 #[test]
 fn as_completed_of_nothing_ends_at_once() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     let mut stream = task::as_completed(Vec::<std::future::Ready<u8>>::new());
     assert_eq!(rt.block_on(stream.next()), None);
     assert!(futures::stream::FusedStream::is_terminated(&stream));
@@ -387,7 +387,7 @@ both_flavors!(wait_all_completed_returns_everything_done, |rt| {
 
 #[test]
 fn wait_on_nothing_returns_two_empty_lists() {
-    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let rt = rt::current();
     for when in [
         ReturnWhen::AllCompleted,
         ReturnWhen::FirstCompleted,
