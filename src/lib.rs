@@ -272,7 +272,6 @@
 //!   runtime: its threads and [`Handle::name`].
 //! * The cooperative budget covers this runtime's own futures, not tokio's
 //!   channels: see [`sync`].
-#![warn(missing_docs)]
 
 pub use runtime_core::task_local;
 pub use runtime_core::{

@@ -37,7 +37,6 @@
 //! --document-private-items`) and model-checked with loom
 //! (`RUSTFLAGS="--cfg loom" cargo test --release loom`).
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 mod builder;
 mod error;

@@ -5,7 +5,7 @@
 //! adds `#[runtime::main]`); the user documentation of every module is
 //! written here and shown there.
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
-#![warn(missing_docs, missing_debug_implementations)]
+#![warn(missing_debug_implementations)]
 
 /// The contributor's map of the crate: `ARCHITECTURE.md` at the repository
 /// root, included here so that rustdoc checks its links.
