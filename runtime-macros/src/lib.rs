@@ -51,7 +51,6 @@
 //! (a dev-dependency: Cargo allows that cycle); more programs like them are
 //! run by the `runtime` crate's tests, and the trybuild cases of
 //! both kinds are in the workspace's `ui/` package.
-
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
