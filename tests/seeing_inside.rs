@@ -138,12 +138,13 @@ fn a_blocking_sleep_inside_a_task_is_reported_while_it_runs() {
     );
     let running = field_u64(r, "running_ms");
     assert!((50..1000).contains(&running), "{r:?}");
-    // When the watchdog sees the poll end, a DEBUG event has its duration.
+    // When the watchdog sees the poll end, a second WARN has its duration
+    // (asyncio's "Executing <Task> took 1.0 seconds").
     let ended = || {
         let events = events().lock().unwrap();
         let about = format!("task.id={id} ");
         let found = events.iter().find(|e| {
-            e.level == tracing::Level::DEBUG
+            e.level == tracing::Level::WARN
                 && e.fields.contains(&about)
                 && e.fields.contains("took_ms=")
         });

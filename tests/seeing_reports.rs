@@ -49,6 +49,7 @@ fn child() {
         "slow_poll_then_exit" => slow_poll_then_exit(),
         "dropped_during_a_slow_poll" => dropped_during_a_slow_poll(),
         "lost_panic" => lost_panic(),
+        "rescued_stall" => rescued_stall(),
         "with_a_subscriber" => {
             tracing::subscriber::set_global_default(common::Silent(true)).unwrap();
             task_generator();
@@ -103,6 +104,28 @@ fn dropped_during_a_slow_poll() {
     drop(rt); // waits for the worker to finish that poll
 }
 
+/// A task blocks its worker after waking another: the runtime rescues the
+/// woken one, and the poll is slow.
+fn rescued_stall() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        runtime::task::Builder::new()
+            .name("blocker")
+            .spawn(async {
+                let (tx, rx) = mpsc::channel();
+                runtime::spawn(async move { tx.send(()).unwrap() });
+                rx.recv_timeout(Duration::from_secs(30)).unwrap();
+                std::thread::sleep(Duration::from_millis(300));
+            })
+            .unwrap()
+            .await
+            .unwrap();
+    });
+}
+
 /// A detached task panics.
 fn lost_panic() {
     let rt = rt::current();
@@ -150,7 +173,7 @@ fn tasks_pending_at_the_end_of_main_are_reported_on_stderr() {
 fn a_slow_poll_just_before_exit_is_reported_on_stderr() {
     let stderr = stderr_of("slow_poll_then_exit");
     let lines = report_lines(&stderr);
-    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines.len(), 2, "{stderr}");
     let line = lines[0];
     assert!(line.starts_with("runtime WARN: Task#"), "{line}");
     assert!(
@@ -159,6 +182,30 @@ fn a_slow_poll_just_before_exit_is_reported_on_stderr() {
     );
     assert!(line.contains("has been inside one poll for"), "{line}");
     assert!(line.contains("runtime::spawn_blocking"), "{line}");
+    // asyncio's "Executing <Task> took 0.8 seconds", when the poll ends.
+    let ended = lines[1];
+    assert!(ended.starts_with("runtime WARN: Task#"), "{ended}");
+    assert!(ended.contains("slow poll ended: it took"), "{ended}");
+    assert!(ended.contains("current-thread"), "{ended}");
+}
+
+#[test]
+fn the_end_of_a_rescued_slow_poll_says_what_the_runtime_did() {
+    let stderr = stderr_of("rescued_stall");
+    let lines = report_lines(&stderr);
+    let ended: Vec<_> = lines
+        .iter()
+        .filter(|l| l.contains("slow poll ended"))
+        .collect();
+    assert_eq!(ended.len(), 1, "{stderr}");
+    let line = ended[0];
+    assert!(line.contains("it took"), "{line}");
+    // The blocker woke a task into its LIFO slot, then blocked: the runtime
+    // handed it to the other worker (or a rescue thread).
+    assert!(
+        line.contains("woke worker") || line.contains("started rescue thread"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -38,6 +38,7 @@
 //! The layers know nothing of workers or schedulers: this file is all they
 //! see, and the scheduler sees only this file.
 
+use crate::loom::atomic::{AtomicBool, Ordering::Relaxed};
 use crate::loom::{Arc, Mutex, MutexGuard};
 use crate::reactor;
 use crate::time::driver::Driver as TimeDriver;
@@ -49,6 +50,10 @@ pub(crate) struct Driver {
     /// The OS poller: held by the thread parked on the driver, or briefly
     /// by a running thread's [`maintain`](Driver::maintain).
     poller: Mutex<reactor::Driver>,
+    /// A thread sleeps in [`DriverLock::park`] (not a running thread's brief
+    /// poll). Written under the poller's lock; read without it, as a hint,
+    /// by the rescue of stuck workers (`scheduler::multi_thread::rescue`).
+    parked: AtomicBool,
 }
 
 /// The right to turn the driver, held by at most one thread.
@@ -64,6 +69,7 @@ impl Driver {
             time: TimeDriver::new(start_paused),
             io: Arc::new(io),
             poller: Mutex::new(poller),
+            parked: AtomicBool::new(false),
         })
     }
 
@@ -74,6 +80,11 @@ impl Driver {
             driver: self,
             poller,
         })
+    }
+
+    /// A thread sleeps on the driver now (a hint).
+    pub(crate) fn has_parked_thread(&self) -> bool {
+        self.parked.load(Relaxed)
     }
 
     /// Wakes the thread parked on the driver, or makes its next park return
@@ -122,7 +133,10 @@ impl DriverLock<'_> {
     /// Sleeps until an I/O event, the next timer, `max` (`None`: no limit)
     /// or an unpark; then delivers the events and fires the due timers.
     pub(crate) fn park(mut self, max: Option<Duration>) {
+        let parked = &self.driver.parked;
+        parked.store(true, Relaxed);
         self.turn(max);
+        parked.store(false, Relaxed);
         // Free the poller before waking timers' tasks: another thread may
         // park on it meanwhile.
         let driver = self.driver;

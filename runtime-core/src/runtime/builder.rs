@@ -1,6 +1,7 @@
 use super::Runtime;
 use crate::scheduler::{
-    self, current_thread, multi_thread, run_hook, Callback, Config, Flavor, EVENT_INTERVAL,
+    self, current_thread, multi_thread, run_hook, Callback, Config, Flavor,
+    DEFAULT_MAX_RESCUE_THREADS, DEFAULT_STALL_THRESHOLD, EVENT_INTERVAL,
 };
 use std::fmt;
 use std::io;
@@ -21,6 +22,8 @@ pub struct Builder {
     worker_threads: Option<usize>,
     start_paused: bool,
     slow_poll_threshold: Option<Duration>,
+    stall_threshold: Option<Duration>,
+    max_rescue_threads: usize,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     /// `None`: `{name}-worker`, or `runtime-worker` without a name.
@@ -52,6 +55,8 @@ impl Builder {
             worker_threads: None,
             start_paused: false,
             slow_poll_threshold: Some(Duration::from_millis(100)),
+            stall_threshold: Some(DEFAULT_STALL_THRESHOLD),
+            max_rescue_threads: DEFAULT_MAX_RESCUE_THREADS,
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             thread_name: None,
@@ -192,6 +197,49 @@ impl Builder {
         self
     }
 
+    /// Multi-thread flavor: a task whose poll runs longer than `threshold`
+    /// (default 20 ms) is taken to have blocked its worker thread, and the
+    /// runtime rescues what that worker holds, so one blocking task does not
+    /// stall the others: the task it woke last and the tasks queued behind
+    /// it go to other workers (or to a rescue thread, see
+    /// [`max_rescue_threads`](Self::max_rescue_threads)), and so does the
+    /// duty of watching timers and sockets. The blocking task itself cannot
+    /// be interrupted: it goes on blocking its thread until its poll
+    /// returns. `None` turns the rescue off (as in tokio: tasks queued behind
+    /// a blocking task wait for it).
+    ///
+    /// The default is long enough that a poll doing real work (parsing a
+    /// large body, compressing a block: a few milliseconds) is not taken
+    /// for a stuck one, and short enough that what waits behind a stuck
+    /// worker runs within a few tens of milliseconds: detection takes the
+    /// threshold plus a quarter of it (the watchdog samples every quarter).
+    /// A false alarm costs little — another worker woken, a task run on a
+    /// colder core. With rescue on, each poll costs one relaxed store (the
+    /// same one as [`slow_poll_threshold`](Self::slow_poll_threshold)'s).
+    ///
+    /// The current-thread flavor has a single thread and cannot rescue: a
+    /// blocking task stalls all the others there (as in asyncio), and the
+    /// slow-poll report is the remedy.
+    pub fn stall_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        self.stall_threshold = threshold;
+        self
+    }
+
+    /// Multi-thread flavor: the most *rescue threads* that may run at once
+    /// (default 64). When every worker is stuck inside a blocking poll and
+    /// tasks are waiting (or timers and sockets have nobody to watch them),
+    /// the runtime starts a rescue thread — on its blocking pool — to run
+    /// them, one more each time the stall threshold passes with all threads
+    /// stuck again (Go's runtime does the same for threads stuck in system
+    /// calls). Rescue threads leave as soon as no worker is stuck. Past the
+    /// bound, waiting tasks wait for a thread to come back from its blocking
+    /// poll, as they would without rescue. `0` starts none (the other rescue
+    /// steps still happen).
+    pub fn max_rescue_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_rescue_threads = n;
+        self
+    }
+
     /// Runs `f` on each runtime thread as it starts, before it runs anything:
     /// the worker threads and, as in tokio, the blocking-pool threads. A
     /// panic in `f` is reported and contained; the thread still serves.
@@ -249,7 +297,10 @@ impl Builder {
             start_paused: self.start_paused,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
-            watch_polls: self.slow_poll_threshold.is_some(),
+            watch_polls: self.slow_poll_threshold.is_some()
+                || (self.kind == Flavor::MultiThread && self.stall_threshold.is_some()),
+            stall_threshold: self.stall_threshold,
+            max_rescue_threads: self.max_rescue_threads,
             global_queue_interval: self.global_queue_interval,
             disable_lifo_slot: self.disable_lifo_slot,
             name: self.name.as_deref().map(Into::into),

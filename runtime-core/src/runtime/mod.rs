@@ -15,7 +15,6 @@ mod id;
 mod metrics;
 pub(crate) mod reports;
 mod run_forever;
-pub(crate) mod watchdog;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
@@ -27,6 +26,7 @@ pub use run_forever::RunForever;
 use crate::context;
 use crate::loom::thread::JoinHandle as ThreadHandle;
 use crate::scheduler;
+use crate::scheduler::watchdog::Watchdog;
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -64,8 +64,9 @@ pub struct Runtime {
     handle: Handle,
     /// Worker threads not yet joined (empty for current-thread).
     threads: Vec<ThreadHandle<()>>,
-    /// Samples the workers for slow polls (none if turned off).
-    watchdog: Option<watchdog::Watchdog>,
+    /// Samples the workers for slow polls and stuck workers (none if both
+    /// are turned off).
+    watchdog: Option<Watchdog>,
     /// Set by the first shutdown (`shutdown_timeout` or drop): a later
     /// one has nothing left to do, and must not wait again.
     shut_down: bool,
@@ -93,13 +94,8 @@ impl Runtime {
             watchdog: None,
             shut_down: false,
         };
-        if let Some(threshold) = slow_poll_threshold {
-            // On error, dropping `rt` shuts the workers down again.
-            rt.watchdog = Some(watchdog::Watchdog::start(
-                rt.handle.inner.clone(),
-                threshold,
-            )?);
-        }
+        // On error, dropping `rt` shuts the workers down again.
+        rt.watchdog = Watchdog::start(rt.handle.inner.clone(), slow_poll_threshold)?;
         Ok(rt)
     }
 

@@ -11,6 +11,7 @@
 //! subscriber decides (level filters included).
 
 use crate::loom::atomic::{AtomicU64, Ordering::Release};
+use crate::scheduler::watchdog::Meanwhile;
 use crate::task::{Header, JoinError, TaskInfo};
 use std::fmt;
 use std::time::Duration;
@@ -69,14 +70,22 @@ impl Reports {
     }
 
     /// A poll reported by [`slow_poll`](Self::slow_poll) has ended, after
-    /// `took` in all. Only for `tracing` subscribers, at DEBUG: the WARN
-    /// went out already.
-    pub(crate) fn slow_poll_ended(&self, task: u64, took: Duration) {
-        tracing::debug!(
-            task.id = task,
-            took_ms = took.as_millis() as u64,
-            "the slow poll of task {task} ended after {took:.1?}",
-        );
+    /// `took` in all: asyncio's "Executing <Task> took 2.003 seconds", at
+    /// WARN, with what the runtime did about it meanwhile.
+    pub(crate) fn slow_poll_ended(&self, task: u64, took: Duration, meanwhile: Meanwhile) {
+        let did = Did(meanwhile);
+        if nobody_listens() {
+            last_resort(
+                "WARN",
+                format_args!("Task#{task}'s slow poll ended: it took {took:.3?} in all; {did}"),
+            );
+        } else {
+            tracing::warn!(
+                task.id = task,
+                took_ms = took.as_millis() as u64,
+                "the slow poll of task {task} ended: it took {took:.3?} in all; {did}",
+            );
+        }
     }
 
     /// The runtime is being dropped (or shut down explicitly, `explicit`)
@@ -191,5 +200,62 @@ impl fmt::Display for Task<'_> {
             write!(f, " (spawned at {})", self.at)?;
         }
         Ok(())
+    }
+}
+
+/// What the runtime did while a poll was slow, as a sentence.
+struct Did(Meanwhile);
+
+impl fmt::Display for Did {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = match self.0 {
+            Meanwhile::CurrentThread => {
+                return f.write_str(
+                    "every other task of this current-thread runtime waited for it (one \
+                     thread runs them all; a multi-thread runtime would have rescued them)",
+                )
+            }
+            Meanwhile::NoRescue => {
+                return f.write_str("the other workers ran the other tasks meanwhile")
+            }
+            Meanwhile::Rescued(r) => r,
+        };
+        let s = if r.stranded == 1 { "" } else { "s" };
+        let mut parts = Vec::new();
+        if let Some(w) = r.woke {
+            let mut p = format!("woke worker {w}");
+            match (r.stranded > 0, r.driver_unwatched) {
+                (true, true) => {
+                    p += &format!(" to take its {} task{s} and the reactor", r.stranded)
+                }
+                (true, false) => p += &format!(" to take its {} task{s}", r.stranded),
+                (false, true) => p += " to take the reactor",
+                (false, false) => {}
+            }
+            parts.push(p);
+        }
+        if let Some(t) = r.started {
+            let mut p = format!("started rescue thread {t}");
+            if r.stranded > 0 {
+                p += &format!(" to run its {} task{s}", r.stranded);
+            }
+            if r.driver_unwatched {
+                p += if r.stranded > 0 {
+                    " and watch the reactor"
+                } else {
+                    " to watch the reactor"
+                };
+            }
+            parts.push(p);
+        }
+        if parts.is_empty() {
+            if r.stranded > 0 {
+                write!(f, "the other workers took its {} task{s}", r.stranded)
+            } else {
+                f.write_str("it held no other task, and the other workers went on")
+            }
+        } else {
+            write!(f, "meanwhile the runtime {}", parts.join(" and "))
+        }
     }
 }

@@ -6,15 +6,16 @@
 //!
 //! Driving: the thread in `block_on` that holds the *core* (a flag under the
 //! `core` mutex) runs queued tasks, polling its own future whenever its waker
-//! fired. Every 61 tasks, and before it parks, it polls the runtime's driver
-//! (I/O events, due timers). With nothing to do it parks on `Shared::parker`,
-//! which sleeps in the driver (`crate::driver`: until an I/O event, the next
-//! timer or an unpark). Every `schedule` pushes under the queue lock and
-//! then unparks that parker; the parker's token makes a push that races with
-//! the driving thread's "queue empty, park" harmless. A second thread calling `block_on` while the core is taken
-//! polls its own future on its own parker and registers as a waiter; when the
-//! driver leaves `block_on` it releases the core and unparks the waiters, one
-//! of which takes over driving.
+//! fired. Every [`EVENT_INTERVAL`] tasks, and before it parks, it polls the
+//! runtime's driver (I/O events, due timers). With nothing to do it parks on
+//! `Shared::parker`, which sleeps in the driver (`crate::driver`: until an
+//! I/O event, the next timer or an unpark). Every `schedule` pushes under
+//! the queue lock and then unparks that parker; the parker's token makes a
+//! push that races with the driving thread's "queue empty, park" harmless.
+//! A second thread calling `block_on` while the core is taken polls its own
+//! future on its own parker and registers as a waiter; when the driver
+//! leaves `block_on` it releases the core and unparks the waiters, one of
+//! which takes over driving.
 //!
 //! Shutdown closes the queue under its lock (later schedules drop their task)
 //! and cancels every task through the registry.
@@ -178,12 +179,20 @@ impl Shared {
         let mut core = lock(&self.core);
         if !core.taken {
             core.taken = true;
+            drop(core);
+            super::watchdog::wake(&self.common);
             return true;
         }
         if !core.waiters.iter().any(|w| std::sync::Arc::ptr_eq(w, me)) {
             core.waiters.push(me.clone());
         }
         false
+    }
+
+    /// A `block_on` drives the queue now (for the watchdog: a runtime no
+    /// thread drives runs no task).
+    pub(crate) fn is_driven(&self) -> bool {
+        lock(&self.core).taken
     }
 
     fn release_core(&self) {
@@ -274,6 +283,7 @@ impl Shared {
         self.metrics().add_busy(*busy_since);
         self.parker.park_on(driver, max);
         WorkerMetrics::bump(&self.metrics().park_unpark);
+        super::watchdog::wake(&self.common);
         *busy_since = std::time::Instant::now();
     }
 

@@ -17,13 +17,14 @@ pub(crate) mod current_thread;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod queue;
+pub(crate) mod watchdog;
 mod worker_metrics;
 
 pub(crate) use worker_metrics::WorkerMetrics;
 
 use crate::coop;
 use crate::driver::Driver;
-use crate::loom::atomic::{AtomicUsize, Ordering::Relaxed};
+use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use crate::loom::Arc;
 pub(crate) use crate::runtime::Reports;
 use crate::task::{JoinHandle, Meta, Registry};
@@ -40,6 +41,22 @@ use std::task::{Context, Poll, Waker};
 /// number: prime, so it does not fall into step with a program's own
 /// periods.
 pub(crate) const EVENT_INTERVAL: u32 = 61;
+
+/// `Builder::stall_threshold`'s default: long enough that a poll doing real
+/// work (a large JSON body, a compression block: single-digit
+/// milliseconds) is not taken for a stuck one, short enough that what waits
+/// behind a stuck worker runs within a frame of a human's attention and a
+/// typical RPC deadline's slack (detection takes the threshold plus a
+/// quarter of it, the watchdog's sampling interval).
+pub(crate) const DEFAULT_STALL_THRESHOLD: std::time::Duration =
+    std::time::Duration::from_millis(20);
+
+/// `Builder::max_rescue_threads`'s default: rescue threads exist only while
+/// every worker is stuck and work waits, one more per stall threshold at
+/// most, so this bounds a program whose every task blocks (it then behaves
+/// like a thread pool of this many threads plus the workers) rather than a
+/// normal one.
+pub(crate) const DEFAULT_MAX_RESCUE_THREADS: usize = 64;
 
 /// Which scheduler runs the tasks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,10 +75,16 @@ pub(crate) struct Config {
     pub(crate) blocking: runtime_blocking::BlockingPool,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
-    /// Slow-poll reports are on: workers publish the task they are polling
-    /// (`WorkerMetrics::current_task`) for the watchdog. Off, they skip even
-    /// that store, so `slow_poll_threshold(None)` costs nothing per poll.
+    /// Slow-poll reports or the rescue of stuck workers are on: workers
+    /// publish the task they are polling (`WorkerMetrics::current_task`)
+    /// for the watchdog. Off, they skip even that store, so with both
+    /// turned off the watchdog costs nothing per poll.
     pub(crate) watch_polls: bool,
+    /// `Builder::stall_threshold`: a poll longer than this has its worker
+    /// rescued (multi-thread flavor; `None`: never).
+    pub(crate) stall_threshold: Option<std::time::Duration>,
+    /// `Builder::max_rescue_threads`.
+    pub(crate) max_rescue_threads: usize,
     /// Multi-thread: ticks between a worker's looks at the injector before
     /// its own queue, and at the driver without parking
     /// (`Builder::global_queue_interval`).
@@ -85,6 +108,8 @@ impl Config {
             on_thread_start: None,
             on_thread_stop: None,
             watch_polls: false,
+            stall_threshold: None,
+            max_rescue_threads: DEFAULT_MAX_RESCUE_THREADS,
             global_queue_interval: EVENT_INTERVAL,
             disable_lifo_slot: false,
             name: None,
@@ -120,6 +145,10 @@ pub(crate) struct Common {
     /// One per worker (one for the current-thread flavor), each written
     /// only by the thread running that worker.
     pub(crate) workers: Box<[WorkerMetrics]>,
+    /// The watchdog stopped sampling this runtime while no task runs; the
+    /// first worker to wake makes it sample again (`watchdog.rs`, "Quiet
+    /// while idle").
+    pub(crate) watch_dormant: AtomicBool,
     /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).
     /// While there are some, an idle multi-thread worker spins briefly
     /// before it sleeps, since a job's result is likely to wake a task soon
@@ -141,6 +170,7 @@ impl Common {
                 .map(|_| WorkerMetrics::default())
                 .collect(),
             config,
+            watch_dormant: AtomicBool::new(false),
             blocking_in_flight: AtomicUsize::new(0),
         })
     }

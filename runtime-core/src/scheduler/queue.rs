@@ -60,6 +60,10 @@ mod imp {
         pub(crate) fn steal_into(&self, dst: &Local) -> Option<Notified> {
             retry(|| self.0.steal_batch_and_pop(&dst.0))
         }
+        /// Takes one task (the oldest) from the victim.
+        pub(crate) fn steal_one(&self) -> Option<Notified> {
+            retry(|| self.0.steal())
+        }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.is_empty()
         }
@@ -166,6 +170,9 @@ mod imp {
                 q.drain(..n).collect()
             });
             hand_over(batch, dst)
+        }
+        pub(crate) fn steal_one(&self) -> Option<Notified> {
+            self.0.with(|q| q.pop_front())
         }
         pub(crate) fn is_empty(&self) -> bool {
             self.0.len() == 0

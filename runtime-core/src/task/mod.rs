@@ -145,6 +145,7 @@ use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::pin::Pin;
+use std::ptr::NonNull;
 
 /// Futures larger than this many bytes are boxed by the public `spawn`
 /// functions before anything else happens to them (tokio's numbers). A
@@ -265,6 +266,22 @@ impl Notified {
     }
     pub(crate) fn id(&self) -> Id {
         self.0.header().id
+    }
+    /// Gives up this reference as a pointer, for a slot that stores it
+    /// (`scheduler/multi_thread/lifo.rs`); [`from_raw_ptr`](Self::from_raw_ptr)
+    /// takes it back.
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        ManuallyDrop::new(self).0.raw.as_ptr()
+    }
+    /// The `Notified` reference that [`into_raw`](Self::into_raw) gave up.
+    ///
+    /// # Safety
+    /// `ptr` came from `into_raw`, and that reference is taken back only
+    /// once.
+    pub(crate) unsafe fn from_raw_ptr(ptr: NonNull<Header>) -> Notified {
+        // SAFETY: forwarded from the caller: `ptr` points at a live task
+        // whose `Notified` reference the caller owns.
+        Notified::from_raw(unsafe { RawTask::from_ptr(ptr) })
     }
     /// Polls (or cancels) the task; consumes this reference.
     pub(crate) fn run(self) {

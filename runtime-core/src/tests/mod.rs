@@ -10,4 +10,5 @@ mod loom_block_in_place;
 mod loom_idle;
 mod loom_io;
 mod loom_lifo;
+mod loom_rescue;
 mod loom_task;

@@ -178,6 +178,19 @@ impl Idle {
         searching(s) == 0 && unparked(s) < self.num_workers
     }
 
+    /// Every worker is awake and none is searching: each is running a task
+    /// (the rescue path's "nobody to wake").
+    pub(crate) fn all_running(&self) -> bool {
+        let s = self.state.load(SeqCst);
+        searching(s) == 0 && unparked(s) == self.num_workers
+    }
+
+    /// A parked worker, left parked: for a wake-up that only makes it look
+    /// at where it sleeps again (the driver, if that became free).
+    pub(crate) fn any_sleeper(&self) -> Option<usize> {
+        lock(&self.sleepers).list.last().copied()
+    }
+
     /// A parked worker leaves on its own (the driver it slept on woke tasks
     /// into its queue): takes it off `sleepers` and counts it as unparked and
     /// searching. False if a notifier already did (then it is counted
@@ -215,8 +228,22 @@ pub(crate) enum Unparked {
 impl Shared {
     /// Wakes one parked worker if nobody is searching. The caller made work
     /// visible and then issued a SeqCst fence (module docs).
-    pub(crate) fn notify_parked(&self) {
-        if let Some(index) = self.idle.worker_to_notify() {
+    pub(crate) fn notify_parked(&self) -> Option<usize> {
+        let index = self.idle.worker_to_notify()?;
+        self.unpark_worker(index);
+        Some(index)
+    }
+
+    /// If nobody sleeps on the driver, wakes a worker asleep on its
+    /// condition variable without claiming it (it is no searcher): finding
+    /// nothing to do, it sleeps again, on the driver now that it is free
+    /// (`park.rs` tries the driver first). For the one who leaves the
+    /// driver unwatched while others sleep (a rescue thread retiring).
+    pub(crate) fn hand_driver_to_sleeper(&self) {
+        if self.common.driver.has_parked_thread() {
+            return;
+        }
+        if let Some(index) = self.idle.any_sleeper() {
             self.unpark_worker(index);
         }
     }
@@ -259,7 +286,10 @@ impl Shared {
     /// why the fence makes this enough).
     pub(crate) fn recheck_as_last_searcher(&self) {
         fence(SeqCst);
-        if !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty()) {
+        if !self.inject.is_empty()
+            || self.remotes.iter().any(|r| !r.steal.is_empty())
+            || self.stalled_lifo_occupied()
+        {
             self.notify_parked();
         }
     }

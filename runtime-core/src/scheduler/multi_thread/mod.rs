@@ -23,18 +23,22 @@
 //! so no task reference is stranded in the injector.
 
 pub(crate) mod idle;
+pub(crate) mod lifo;
+pub(crate) mod rescue;
 pub(crate) mod worker;
 
 pub(crate) use idle::Unparked;
+pub(crate) use rescue::Rescued;
 
 use super::park::Parker;
 use super::queue::{Inject, Local, Stealer};
 use super::{run_hook, Common, Config, WorkerMetrics};
-use crate::loom::atomic::{AtomicBool, Ordering::*};
+use crate::loom::atomic::{AtomicBool, AtomicU64, Ordering::*};
 use crate::loom::thread::JoinHandle as ThreadHandle;
 use crate::loom::{lock, wait_until, Arc, Condvar, Mutex};
 use crate::task::{self, Header, JoinError, JoinHandle, Meta, Notified, RawTask, Schedule, Task};
 use idle::Idle;
+use lifo::LifoSlot;
 use std::future::Future;
 use std::time::Duration;
 
@@ -86,6 +90,9 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     /// Set once; workers exit when they see it.
     shutdown: AtomicBool,
+    /// Threads started to run tasks while every worker is stuck
+    /// (`rescue.rs`).
+    rescue: rescue::Rescuers,
     /// Worker threads started by the builder that have not exited yet;
     /// shutdown waits on `exited` for it to reach zero. (A `block_in_place`
     /// replacement runs on the blocking pool, whose shutdown waits for it.)
@@ -107,6 +114,13 @@ struct Alive {
 pub(crate) struct Remote {
     pub(crate) steal: Stealer,
     pub(crate) parker: Parker,
+    /// The task to run next; its owner's alone, except while the worker is
+    /// stalled, when rescuers may take it (`lifo.rs`).
+    pub(crate) lifo: LifoSlot,
+    /// The poll count (`WorkerMetrics::polls`) of a poll the watchdog found
+    /// stuck, 0 if none: while the worker is still inside that poll it is
+    /// *stalled* ([`Shared::is_stalled`]). Written by the watchdog only.
+    stalled_at: AtomicU64,
     /// The hand-off slot of this worker's core: it waits here for its first
     /// thread, and while `block_in_place` hands it to a replacement
     /// ([`worker::block_in_place`]). Taken only under this lock, so one thread holds it.
@@ -123,12 +137,16 @@ impl Shared {
                 Remote {
                     steal: local.stealer(),
                     parker: Parker::new(),
+                    lifo: LifoSlot::new(),
+                    stalled_at: AtomicU64::new(0),
                     core: Mutex::new(Some(worker::Core::new(index, local))),
                 }
             })
             .collect();
+        let rescue = rescue::Rescuers::new(config.max_rescue_threads);
         let shared = Arc::new(Shared {
             common: Common::new(num_workers, config)?,
+            rescue,
             remotes,
             inject: Inject::new(),
             idle: Idle::new(num_workers),

@@ -12,8 +12,9 @@
 //!    rest;
 //! 3. the local queue, then a batch from the injector;
 //! 4. as a *searcher* (at most half the workers search at once): steal half
-//!    of a randomly chosen sibling's queue, trying each sibling once, then the
-//!    injector;
+//!    of a randomly chosen sibling's queue, trying each sibling once, then
+//!    the LIFO task of a sibling stuck in a long poll ([`super::rescue`]),
+//!    then the injector;
 //! 5. park (see [`super::idle`] for the protocol): on the driver if no other
 //!    worker is, else on its condition variable.
 //!
@@ -50,7 +51,7 @@
 //! time holds a core, and the idle state travels with it unchanged.
 
 use super::Unparked;
-use super::{Shared, WorkerMetrics};
+use super::{LifoSlot, Shared, WorkerMetrics};
 use crate::context;
 use crate::loom::{thread_local, Arc};
 use crate::scheduler::queue::{Local, LOCAL_CAPACITY};
@@ -73,9 +74,8 @@ pub(crate) struct WorkerCx {
 
 pub(crate) struct Core {
     local: Local,
-    /// The task woken most recently by the running task; run next.
-    lifo: Option<Notified>,
-    /// Consecutive tasks taken from `lifo`.
+    /// Consecutive tasks taken from the LIFO slot (`Remote::lifo`, the
+    /// task woken most recently by the running task, run next).
     lifo_streak: u8,
     tick: u32,
     rng: u32,
@@ -90,7 +90,6 @@ impl Core {
     pub(super) fn new(index: usize, local: Local) -> Box<Core> {
         Box::new(Core {
             local,
-            lifo: None,
             lifo_streak: 0,
             tick: 0,
             rng: (index as u32 + 1).wrapping_mul(0x9E37_79B9) | 1,
@@ -158,7 +157,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize) {
     };
     cx.metrics().not_polling();
     cx.metrics().add_busy(core.busy_since);
-    let mut leftovers: Vec<Notified> = core.lifo.into_iter().collect();
+    let mut leftovers: Vec<Notified> = cx.lifo().pop().into_iter().collect();
     while let Some(t) = core.local.pop() {
         leftovers.push(t);
     }
@@ -195,6 +194,11 @@ impl WorkerCx {
         let prev = CURRENT.with(|c| c.replace(self));
         let _reset = Reset(prev);
         f()
+    }
+
+    /// This worker's LIFO slot: its owner is whoever holds the core.
+    fn lifo(&self) -> &LifoSlot {
+        &self.shared.remotes[self.index].lifo
     }
 
     fn metrics(&self) -> &WorkerMetrics {
@@ -240,7 +244,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
-        if let Some(t) = core.lifo.take() {
+        if let Some(t) = self.lifo().pop() {
             if core.lifo_streak < MAX_LIFO_STREAK {
                 core.lifo_streak += 1;
                 return Some(t);
@@ -272,6 +276,11 @@ impl WorkerCx {
                 WorkerMetrics::bump(&self.metrics().steals);
                 return Some(t);
             }
+        }
+        // A stalled worker's LIFO task: the rescue path (`rescue.rs`).
+        if let Some(t) = self.shared.steal_stalled_lifo(start) {
+            WorkerMetrics::bump(&self.metrics().steals);
+            return Some(t);
         }
         self.shared.inject.pop_into(&core.local)
     }
@@ -315,7 +324,7 @@ impl WorkerCx {
             self.push_local(core, task);
             true
         } else {
-            match core.lifo.replace(task) {
+            match self.lifo().push(task) {
                 Some(prev) => {
                     self.push_local(core, prev);
                     true
@@ -363,6 +372,7 @@ impl WorkerCx {
             .shared
             .park_worker(self.index, was_searching, || self.has_local_work());
         WorkerMetrics::bump(&metrics.park_unpark);
+        crate::scheduler::watchdog::wake(&self.shared.common);
         self.with_core(|core| {
             core.busy_since = Instant::now();
             if left == Unparked::Searching {
@@ -377,7 +387,7 @@ impl WorkerCx {
         self.core
             .borrow()
             .as_deref()
-            .is_some_and(|core| core.lifo.is_some() || core.local.len() > 0)
+            .is_some_and(|core| self.lifo().is_occupied() || core.local.len() > 0)
     }
 
     /// `block_in_place`'s first step: puts this thread's core into its
