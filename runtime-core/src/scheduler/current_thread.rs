@@ -17,6 +17,13 @@
 //! leaves `block_on` it releases the core and unparks the waiters, one of
 //! which takes over driving.
 //!
+//! A task that yields (`yield_now`, a spent budget) goes to the back of the
+//! queue and runs again only after the next driver poll (tokio's "defer"):
+//! the queue counts the tasks queued behind the oldest such task
+//! (`Queue::defer`), and when that task reaches the front the driving
+//! thread polls the driver first. One poll serves every task that yielded
+//! before it, so two tasks that yield in turn still alternate.
+//!
 //! Shutdown closes the queue under its lock (later schedules drop their task)
 //! and cancels every task through the registry.
 
@@ -51,6 +58,18 @@ struct Queue {
     tasks: VecDeque<Notified>,
     /// Set by shutdown; no task is queued afterwards.
     closed: bool,
+    /// Tasks queued after the oldest task that yielded since the driver was
+    /// last turned; `None`: no such task. A yielded task runs only after a
+    /// driver turn (module docs).
+    defer: Option<usize>,
+}
+
+/// What the driving thread finds at the front of the queue.
+enum Next {
+    Task(Notified),
+    /// A task that yielded since the driver was last turned: turn it first.
+    Yielded,
+    Empty,
 }
 
 struct CoreState {
@@ -89,6 +108,7 @@ impl Shared {
             queue: Mutex::new(Queue {
                 tasks: VecDeque::new(),
                 closed: false,
+                defer: None,
             }),
             parker: Parker::new(),
             core: Mutex::new(CoreState {
@@ -107,18 +127,24 @@ impl Shared {
         let shard = registry.shared_shard();
         let (join, notified) = task::spawn(future, this.clone(), registry, shard, meta);
         if let Some(notified) = notified {
-            this.push(notified);
+            this.push(notified, false);
         }
         join
     }
 
-    fn push(&self, task: Notified) {
+    fn push(&self, task: Notified, is_yield: bool) {
         let rejected = {
             let mut q = lock(&self.queue);
             if q.closed {
                 Some(task)
             } else {
+                if let Some(after) = &mut q.defer {
+                    *after += 1;
+                }
                 q.tasks.push_back(task);
+                if is_yield {
+                    q.defer.get_or_insert(0);
+                }
                 None
             }
         };
@@ -133,8 +159,17 @@ impl Shared {
         self.parker.unpark(Some(&self.common.driver));
     }
 
-    fn pop(&self) -> Option<Notified> {
-        lock(&self.queue).tasks.pop_front()
+    fn pop(&self) -> Next {
+        let mut q = lock(&self.queue);
+        if q.defer.is_some_and(|after| q.tasks.len() <= after + 1) {
+            return Next::Yielded;
+        }
+        q.tasks.pop_front().map_or(Next::Empty, Next::Task)
+    }
+
+    /// The driver was turned: every task that yielded before may run.
+    fn driver_turned(&self) {
+        lock(&self.queue).defer = None;
     }
 
     fn metrics(&self) -> &WorkerMetrics {
@@ -228,22 +263,29 @@ impl Shared {
                 }
             }
             let mut ran = 0;
+            let mut yielded = false;
             while ran < EVENT_INTERVAL as usize {
                 match self.pop() {
-                    Some(task) => {
+                    Next::Task(task) => {
                         WorkerMetrics::bump(&self.metrics().polls);
                         if self.common.config.watch_polls {
                             self.metrics().polling(task.id().as_u64());
                         }
                         task.run();
                     }
-                    None => break,
+                    Next::Yielded => {
+                        yielded = true;
+                        break;
+                    }
+                    Next::Empty => break,
                 }
                 ran += 1;
             }
             // Reset after the batch, not after each poll.
             self.metrics().not_polling();
-            if self.common.driver.maintain() {
+            let woke = self.common.driver.maintain();
+            self.driver_turned();
+            if woke || yielded {
                 continue;
             }
             if ran == 0 && !me.woken.load(Acquire) {
@@ -300,9 +342,10 @@ impl Shared {
 }
 
 impl Schedule for Shared {
-    fn schedule(&self, task: Notified, _is_yield: bool) {
-        // FIFO either way: a yielding task already goes behind the others.
-        self.push(task);
+    fn schedule(&self, task: Notified, is_yield: bool) {
+        // FIFO either way: a yielding task goes behind the others, and also
+        // waits for the next driver turn.
+        self.push(task, is_yield);
     }
 
     fn release(&self, task: RawTask) -> Option<Task> {

@@ -18,6 +18,21 @@
 //! 5. park (see [`super::idle`] for the protocol): on the driver if no other
 //!    worker is, else on its condition variable.
 //!
+//! # Yielding
+//!
+//! A task that yields (`yield_now`, or a spent cooperative budget) goes to
+//! the back of the local queue, where siblings may steal it, and runs again
+//! only after this worker has turned the driver — so a task that yields in
+//! a loop until its I/O is there lets the reactor deliver it (tokio's
+//! "defer"), and one turn serves every task that yielded before it. The
+//! core counts the tasks pushed behind the oldest such task
+//! (`Core::defer`); when the local queue is no longer than that count plus
+//! one, the next local task is that one (or one behind it: steals take from
+//! the front and only shorten the wait), and the worker turns the driver
+//! first (`maintain`: a zero-timeout poll if any I/O resource is
+//! registered, and the due timers). A yielded task stolen by a sibling
+//! runs without waiting for that turn.
+//!
 //! A panic that escapes this loop (not a task's: those are caught around
 //! each poll; not a waker's: those are caught where the runtime calls them,
 //! [`crate::contain`]) is a bug in the runtime: the worker aborts the process
@@ -78,6 +93,10 @@ pub(crate) struct Core {
     /// task woken most recently by the running task, run next).
     lifo_streak: u8,
     tick: u32,
+    /// Tasks pushed onto the local queue after the oldest task that yielded
+    /// since this worker last turned the driver; `None`: no such task. A
+    /// yielded task runs only after a driver turn (module docs, "Yielding").
+    defer: Option<u32>,
     rng: u32,
     /// Counted in `Idle`'s searching total.
     is_searching: bool,
@@ -92,6 +111,7 @@ impl Core {
             local,
             lifo_streak: 0,
             tick: 0,
+            defer: None,
             rng: (index as u32 + 1).wrapping_mul(0x9E37_79B9) | 1,
             is_searching: false,
             busy_since: Instant::now(),
@@ -207,19 +227,27 @@ impl WorkerCx {
 
     fn run_loop(&self) {
         while !self.shared.is_shutdown() {
-            let Some(tick) = self.with_core(|core| {
+            let Some((tick, yielded_next)) = self.with_core(|core| {
                 core.tick = core.tick.wrapping_add(1);
-                core.tick
+                // The next local task is (or is behind) one that yielded
+                // since the last driver turn (steals only move it closer).
+                let yielded_next = core
+                    .defer
+                    .is_some_and(|after| core.local.len() <= after as usize + 1);
+                (core.tick, yielded_next)
             }) else {
                 return; // handed on during the last poll
             };
             let maintenance = tick % self.shared.common.config.global_queue_interval == 0;
-            if maintenance {
+            if maintenance || yielded_next {
                 // With the core not borrowed, so that the tasks woken here
                 // go to this worker's own queue.
                 self.metrics().not_polling();
                 self.shared.common.driver.maintain();
-                self.shared.common.registry.drain(self.index);
+                self.with_core(|core| core.defer = None);
+                if maintenance {
+                    self.shared.common.registry.drain(self.index);
+                }
             }
             let task = self.with_core(|core| {
                 self.next_task(core, maintenance)
@@ -316,6 +344,7 @@ impl WorkerCx {
         };
         let notify = if is_yield {
             self.push_local(core, task);
+            core.defer.get_or_insert(0);
             // A lone yielder has nobody to share with: waking a sibling for
             // it would only bounce it between threads.
             core.local.len() > 1
@@ -343,6 +372,9 @@ impl WorkerCx {
     /// Pushes to the local queue, first moving half of it to the injector
     /// if it is full (so the queue stays bounded and others can take them).
     fn push_local(&self, core: &mut Core, task: Notified) {
+        if let Some(after) = &mut core.defer {
+            *after += 1;
+        }
         if core.local.len() >= LOCAL_CAPACITY {
             for _ in 0..LOCAL_CAPACITY / 2 {
                 match core.local.pop() {
