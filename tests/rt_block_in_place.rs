@@ -217,3 +217,56 @@ fn the_closure_may_drop_the_runtime_it_runs_on() {
         rx.recv().unwrap();
     });
 }
+
+/// The closure runs without the task's cooperative budget: it can drive
+/// 200 join handles to completion with an executor of its own (with the
+/// budget, the 129th would stay `Pending` forever).
+#[test]
+fn the_budget_does_not_apply_inside_block_in_place() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let done = rt.block_on(async {
+        runtime::spawn(async {
+            let handles: Vec<_> = (0..200).map(|i| runtime::spawn(async move { i })).collect();
+            runtime::task::block_in_place(move || {
+                futures::executor::block_on(async {
+                    let mut n = 0;
+                    for h in handles {
+                        h.await.unwrap();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(done, 200);
+}
+
+/// Also on a multi-thread `block_on` thread, where `block_in_place` just
+/// runs the closure.
+#[test]
+fn the_budget_does_not_apply_inside_block_in_place_on_the_block_on_thread() {
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let done = rt.block_on(async {
+        let handles: Vec<_> = (0..200).map(|i| runtime::spawn(async move { i })).collect();
+        runtime::task::block_in_place(move || {
+            futures::executor::block_on(async {
+                let mut n = 0;
+                for h in handles {
+                    h.await.unwrap();
+                    n += 1;
+                }
+                n
+            })
+        })
+    });
+    assert_eq!(done, 200);
+}

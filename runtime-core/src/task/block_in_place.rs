@@ -23,6 +23,9 @@
 /// Inside `f` the thread does not count as running a runtime: `f` may
 /// [`Handle::block_on`](crate::Handle::block_on) async code, and
 /// [`Handle::current`](crate::Handle::current) and `spawn` work.
+/// The task's cooperative budget does not apply inside `f` (as in tokio):
+/// `f` may drive the runtime's futures (join handles, timers) with an
+/// executor of its own for as long as it likes.
 ///
 /// ```
 /// let rt = runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();

@@ -458,7 +458,8 @@ impl WorkerCx {
 /// worker's core to a replacement thread (module docs, "The core moves"),
 /// runs `f`, and takes the core back if no replacement took it meanwhile.
 /// Not on a worker, `f` just runs, with the thread marked as outside any
-/// runtime; on a current-thread runtime this panics.
+/// runtime; on a current-thread runtime this panics. Either way `f` runs
+/// with no cooperative budget.
 #[track_caller]
 pub(crate) fn block_in_place<F, R>(f: F) -> R
 where
@@ -483,7 +484,7 @@ where
         // Not a worker: a multi-thread `block_on` thread, a blocking-pool
         // thread, or no runtime at all. Nothing to hand off.
         let _exit = context::exit_runtime();
-        return f();
+        return crate::coop::with_unconstrained(f);
     }
     with_current(|cx| {
         let cx = cx.expect("checked above");
@@ -512,6 +513,8 @@ where
             handed,
             _exit: context::exit_runtime(),
         };
-        f()
+        // The closure may drive the runtime's futures with an executor of
+        // its own: the task's budget does not apply to it (tokio's rule).
+        crate::coop::with_unconstrained(f)
     })
 }
