@@ -270,3 +270,32 @@ fn the_budget_does_not_apply_inside_block_in_place_on_the_block_on_thread() {
     });
     assert_eq!(done, 200);
 }
+/// Dropping the runtime cancels its tasks before it waits for its threads:
+/// here a `block_in_place` closure waits for a channel that only another
+/// task's cancellation closes (tokio's `hang_on_shutdown`).
+#[test]
+fn dropping_the_runtime_cancels_what_a_block_in_place_waits_for() {
+    common::within(60, || {
+        let rt = runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let s2 = started_tx.clone();
+        rt.spawn(async move {
+            s2.send(()).unwrap();
+            runtime::task::block_in_place(move || {
+                let _ = rx.recv(); // until `tx` is dropped
+            });
+        });
+        rt.spawn(async move {
+            started_tx.send(()).unwrap();
+            runtime::time::sleep(std::time::Duration::from_secs(3600)).await;
+            drop(tx);
+        });
+        started.recv().unwrap();
+        started.recv().unwrap();
+        drop(rt);
+    });
+}

@@ -27,7 +27,7 @@ use crate::context;
 use crate::loom::thread::JoinHandle as ThreadHandle;
 use crate::scheduler;
 use crate::scheduler::watchdog::Watchdog;
-use crate::task::JoinHandle;
+use crate::task::{JoinHandle, TaskState};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -207,6 +207,26 @@ impl Runtime {
         let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
         let inner = &self.handle.inner;
         inner.begin_shutdown();
+        // asyncio's "Task was destroyed but it is pending!": what is about
+        // to be cancelled, except what was aborted already.
+        let live = inner.registry().snapshot();
+        let pending: Vec<_> = live
+            .iter()
+            .filter(|t| t.state() != TaskState::Cancelling)
+            .cloned()
+            .collect();
+        inner.reports().pending_at_shutdown(&pending, explicit);
+        drop(pending);
+        // The watchdog may still report a poll running now, after the
+        // registry is closed below: it finds the task's name here.
+        if let Some(w) = &self.watchdog {
+            w.remember(live);
+        }
+        // Cancel the tasks first, then wait for the threads (as tokio does):
+        // a thread blocked in `block_in_place` may be waiting for what a
+        // cancelled task drops. A task some worker is polling right now is
+        // dropped by that worker once its poll is over.
+        inner.shutdown_tasks();
         let threads = std::mem::take(&mut self.threads);
         if !context::in_runtime() && !threads.is_empty() {
             let all_exited = match (inner, left()) {
@@ -231,17 +251,6 @@ impl Runtime {
         if let Some(mut w) = self.watchdog.take() {
             w.stop();
         }
-        // asyncio's "Task was destroyed but it is pending!": what is about
-        // to be cancelled, except what was aborted already.
-        let pending: Vec<_> = inner
-            .registry()
-            .snapshot()
-            .into_iter()
-            .filter(|t| t.state() != crate::task::TaskState::Cancelling)
-            .collect();
-        inner.reports().pending_at_shutdown(&pending, explicit);
-        drop(pending);
-        inner.shutdown_tasks();
         // Queued blocking jobs are cancelled; running ones cannot be
         // interrupted, so we wait for them (for what is left of `timeout`;
         // not at all from inside async code, where waiting could deadlock).

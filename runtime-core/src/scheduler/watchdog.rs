@@ -120,6 +120,10 @@ struct Watched {
     /// Taken by whoever samples (the watchdog thread, or the last sample in
     /// [`Watchdog::stop`]): one sample at a time per runtime.
     sampling: Mutex<Sampling>,
+    /// The live tasks when the runtime began to shut down
+    /// ([`Watchdog::remember`]): a report made after the registry closed
+    /// finds a task's name here.
+    remembered: Mutex<Vec<TaskInfo>>,
 }
 
 struct Sampling {
@@ -214,6 +218,7 @@ impl Watchdog {
                 idle_samples: 0,
                 stopped: false,
             }),
+            remembered: Mutex::new(Vec::new()),
         });
         let p = process();
         let mut list = lock(&p.list);
@@ -229,6 +234,15 @@ impl Watchdog {
         Ok(Some(Watchdog {
             watched: Some(watched),
         }))
+    }
+
+    /// Keeps `tasks` (the live tasks as the runtime shuts down, before its
+    /// registry closes) for the reports still to come. The references they
+    /// hold are dropped with the watchdog.
+    pub(crate) fn remember(&self, tasks: Vec<TaskInfo>) {
+        if let Some(w) = &self.watched {
+            *lock(&w.remembered) = tasks;
+        }
     }
 
     /// Unregisters the runtime, after one last sample that reports a poll
@@ -408,8 +422,7 @@ impl Watched {
                     if self.slow.is_some_and(|t| running >= t) && !s.reported {
                         // Alive: it is being polled, and the registry holds
                         // a reference, so nothing is read from a freed task.
-                        let info =
-                            Id::from_u64(task).and_then(|id| self.handle.registry().find(id));
+                        let info = Id::from_u64(task).and_then(|id| self.find(id));
                         reports.push(Report::Slow(task, info, running));
                         s.reported = true;
                     }
@@ -471,6 +484,17 @@ impl Watched {
             }
         }
         sampled
+    }
+
+    /// The live task `id`: in the registry, or once that closed, among the
+    /// tasks remembered at shutdown.
+    fn find(&self, id: Id) -> Option<TaskInfo> {
+        self.handle.registry().find(id).or_else(|| {
+            lock(&self.remembered)
+                .iter()
+                .find(|t| t.id() == id)
+                .cloned()
+        })
     }
 
     /// No task runs: every worker is parked (and no rescue thread runs), or

@@ -217,6 +217,10 @@ impl Shared {
     /// (module docs, b and c). `rescuers_free`: a running rescue thread is
     /// not stuck itself (the watchdog samples them too).
     pub(crate) fn rescue(this: &Arc<Shared>, rescuers_free: bool) -> Rescued {
+        if this.is_shutdown() {
+            // The workers leave after their current poll; nothing to save.
+            return Rescued::default();
+        }
         // The marks (`mark_stalled`) before the notify rule's look at the
         // idle state: the push protocol's fence (`idle.rs`).
         fence(SeqCst);
