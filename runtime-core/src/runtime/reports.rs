@@ -70,7 +70,7 @@ impl Reports {
     }
 
     /// A poll reported by [`slow_poll`](Self::slow_poll) has ended, after
-    /// `took` in all: asyncio's "Executing <Task> took 2.003 seconds", at
+    /// `took` in all: asyncio's "Executing &lt;Task&gt; took 2.003 seconds", at
     /// WARN, with what the runtime did about it meanwhile.
     pub(crate) fn slow_poll_ended(&self, task: u64, took: Duration, meanwhile: Meanwhile) {
         let did = Did(meanwhile);

@@ -146,7 +146,7 @@ pub(crate) struct Common {
     /// only by the thread running that worker.
     pub(crate) workers: Box<[WorkerMetrics]>,
     /// The watchdog stopped sampling this runtime while no task runs; the
-    /// first worker to wake makes it sample again (`watchdog.rs`, "Quiet
+    /// first worker to wake makes it sample again ([`watchdog`], "Quiet
     /// while idle").
     pub(crate) watch_dormant: AtomicBool,
     /// `spawn_blocking` jobs of this runtime not yet finished (or dropped).

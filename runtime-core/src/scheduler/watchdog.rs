@@ -1,7 +1,7 @@
 //! The watchdog: one thread for the whole process that samples every
 //! runtime's workers, to report slow polls (asyncio debug mode's "Executing
 //! `<Task>` took 1.2 seconds") and to rescue what a stuck worker holds
-//! ([`super::multi_thread`]'s `rescue.rs`), and that sleeps while no task
+//! ([`super::multi_thread::rescue`]), and that sleeps while no task
 //! runs.
 //!
 //! # Sampling
@@ -33,7 +33,8 @@
 //!   never returns is reported too. When the poll ends, a second WARN gives
 //!   its whole duration and what the runtime did about it meanwhile.
 //! * At the **stall threshold** (multi-thread only): the worker is marked
-//!   stalled and rescued ([`Shared::mark_stalled`], [`Shared::rescue`]),
+//!   stalled and rescued ([`Shared::mark_stalled`](super::multi_thread::Shared::mark_stalled),
+//!   [`Shared::rescue`](super::multi_thread::Shared::rescue)),
 //!   and the rescue is repeated at every sample while any worker is stalled;
 //!   what each did is kept for the report. A rescue thread inside a poll
 //!   that long counts as not free, so another may start.

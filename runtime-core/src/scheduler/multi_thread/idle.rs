@@ -237,7 +237,7 @@ impl Shared {
     /// If nobody sleeps on the driver, wakes a worker asleep on its
     /// condition variable without claiming it (it is no searcher): finding
     /// nothing to do, it sleeps again, on the driver now that it is free
-    /// (`park.rs` tries the driver first). For the one who leaves the
+    /// ([`crate::scheduler::park`] tries the driver first). For the one who leaves the
     /// driver unwatched while others sleep (a rescue thread retiring).
     pub(crate) fn hand_driver_to_sleeper(&self) {
         if self.common.driver.has_parked_thread() {

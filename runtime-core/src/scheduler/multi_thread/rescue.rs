@@ -18,7 +18,7 @@
 //!
 //! # Who notices, and what it does
 //!
-//! The process's watchdog (`runtime::watchdog`) samples each worker's
+//! The process's watchdog ([`crate::scheduler::watchdog`]) samples each worker's
 //! (task, poll count) pair every quarter of the stall threshold; a worker
 //! seen inside one poll for [`Config::stall_threshold`](crate::scheduler::Config)
 //! or longer is **stalled**. The watchdog then:
@@ -28,12 +28,12 @@
 //!    still says so ([`Shared::is_stalled`]) — a hint read without
 //!    synchronization: stale either way, it only decides who may take the
 //!    LIFO task, never whether the taking is safe (the slot's `swap` is).
-//!    While the mark holds, searching workers (`worker.rs`, `steal_work`)
+//!    While the mark holds, searching workers ([`super::worker`], when they steal)
 //!    and rescue threads take from the stalled worker's LIFO slot too.
 //! b. calls [`Shared::rescue`] once per sample while any worker is
 //!    stalled: if the stalled workers hold tasks, the injector has some, or
 //!    nobody sleeps on the driver, it wakes a parked worker under the usual
-//!    notify rule (`idle.rs`): the woken worker steals the queue and the
+//!    notify rule ([`super::idle`]): the woken worker steals the queue and the
 //!    LIFO task, and when it runs out of work it parks — on the driver,
 //!    which is free. That covers 1–3 whenever a worker was idle.
 //! c. when no worker was parked to be woken, nobody is searching, work
@@ -42,7 +42,7 @@
 //!    per sample, at most [`Config::max_rescue_threads`](crate::scheduler::Config)
 //!    at once. That covers 4.
 //!
-//! The mark and the notify follow the push protocol of `idle.rs`: the mark
+//! The mark and the notify follow the push protocol of [`super::idle`]: the mark
 //! makes work stealable, then a `SeqCst` fence, then the notify rule reads
 //! the idle state; the last searcher's re-check, after its own fence, also
 //! looks at stalled workers' LIFO slots. So either the notifier sees no
@@ -198,7 +198,7 @@ impl Shared {
     }
 
     /// Some stalled worker's LIFO slot holds a task: for the last
-    /// searcher's re-check (`idle.rs`).
+    /// searcher's re-check ([`super::idle`]).
     pub(crate) fn stalled_lifo_occupied(&self) -> bool {
         (0..self.remotes.len()).any(|i| self.remotes[i].lifo.is_occupied() && self.is_stalled(i))
     }
@@ -222,7 +222,7 @@ impl Shared {
             return Rescued::default();
         }
         // The marks (`mark_stalled`) before the notify rule's look at the
-        // idle state: the push protocol's fence (`idle.rs`).
+        // idle state: the push protocol's fence (see [`super::idle`]).
         fence(SeqCst);
         let n = this.remotes.len();
         let mut all_stalled = true;

@@ -305,7 +305,7 @@ impl WorkerCx {
                 return Some(t);
             }
         }
-        // A stalled worker's LIFO task: the rescue path (`rescue.rs`).
+        // A stalled worker's LIFO task: the rescue path (`super::rescue`).
         if let Some(t) = self.shared.steal_stalled_lifo(start) {
             WorkerMetrics::bump(&self.metrics().steals);
             return Some(t);
