@@ -302,6 +302,39 @@ pub use runtime_macros::{main, test};
 #[doc(no_inline)]
 pub use tokio::{join, pin, select, try_join};
 
+#[cfg(feature = "hyper")]
+#[doc(inline)]
+pub use runtime_core::hyper;
+
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use runtime_core::tower;
+
+/// `#[runtime::main(tokio_bridge)]` / `#[runtime::test(tokio_bridge)]`:
+/// turns the bridge on, or says which feature it needs.
+#[cfg(feature = "tokio-bridge")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tokio_bridge {
+    ($builder:expr) => {
+        $builder.tokio_bridge()
+    };
+}
+
+/// `#[runtime::main(tokio_bridge)]` / `#[runtime::test(tokio_bridge)]`:
+/// turns the bridge on, or says which feature it needs.
+#[cfg(not(feature = "tokio-bridge"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tokio_bridge {
+    ($builder:expr) => {
+        ::core::compile_error!(
+            "`tokio_bridge` needs runtime's `tokio-bridge` feature: in Cargo.toml, \
+             runtime = { version = \"...\", features = [\"tokio-bridge\"] }"
+        )
+    };
+}
+
 /// The README's examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
