@@ -48,6 +48,14 @@
 //!   [`runtime`](mod@runtime), tokio's path): running and watching a
 //!   runtime; [`Runtime::run_forever`] until [`Handle::stop`] or Ctrl-C.
 //! * [`select!`], [`join!`], [`try_join!`], [`pin!`]: tokio's macros.
+//! * `hyper` (feature `hyper`): hyper's executor, timer and io traits on
+//!   this runtime, a connector for hyper-util's pooled client, and
+//!   `serve` for an axum `Router`, a tonic server or any tower service;
+//!   `tower` (feature `tower`): tower's timeout and rate limit on this
+//!   runtime's clock; `Builder::tokio_bridge` (feature `tokio-bridge`): a
+//!   tokio runtime's context on this runtime's threads, for reqwest, sqlx
+//!   and tonic's `Channel`. The README's "Using the ecosystem" says which
+//!   crate needs which.
 //!
 //! Whatever the flavor, a panic in a task comes back through its
 //! `JoinHandle` (a detached task's panic is reported), and dropping the
