@@ -219,3 +219,26 @@ fn zero_bridge_threads_is_an_error() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("tokio_bridge_threads(0)"), "{err}");
 }
+
+/// `axum::serve` itself (tokio's listener, `tokio::spawn` per connection)
+/// works through the bridge; its connection tasks run on the bridge's
+/// threads, which is why `runtime::hyper::serve` is the better choice.
+#[runtime::test(flavor = "multi_thread", worker_threads = 2, tokio_bridge)]
+async fn axum_serve_itself_works_through_the_bridge() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async { std::thread::current().name().unwrap_or("").to_owned() }),
+    );
+    runtime::spawn(std::future::IntoFuture::into_future(axum::serve(
+        listener, app,
+    )));
+    let served_on = reqwest::get(format!("http://{addr}/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(served_on.starts_with("tokio-bridge-"), "{served_on}");
+}

@@ -11,7 +11,7 @@
 //!
 //! * [`TimeoutLayer`] / [`Timeout`]: a request that takes longer than the
 //!   limit fails with a [`BoxError`] holding tower's own
-//!   [`Elapsed`](tower::timeout::error::Elapsed), so code that checks
+//!   [`Elapsed`], so code that checks
 //!   `err.is::<Elapsed>()` (axum's `HandleErrorLayer` examples) keeps
 //!   working;
 //! * [`RateLimitLayer`] / [`RateLimit`]: at most `num` requests per `per`.
@@ -71,7 +71,7 @@ pub struct TimeoutLayer {
 
 impl TimeoutLayer {
     /// Requests that take longer than `timeout` fail with
-    /// [`Elapsed`](tower::timeout::error::Elapsed).
+    /// [`Elapsed`].
     pub const fn new(timeout: Duration) -> TimeoutLayer {
         TimeoutLayer { timeout }
     }
@@ -89,7 +89,7 @@ impl<S> Layer<S> for TimeoutLayer {
 /// this runtime's clock. The clock starts when the request is handed to
 /// the inner service (`call`), not while waiting for it to be ready, as in
 /// tower. Errors: the inner service's, boxed, or a boxed
-/// [`Elapsed`](tower::timeout::error::Elapsed).
+/// [`Elapsed`].
 #[derive(Clone, Debug)]
 pub struct Timeout<S> {
     inner: S,

@@ -355,6 +355,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let builder = Arc::new(builder());
+    let handle = crate::Handle::current();
     let graceful = signal.is_some();
     let (signal_tx, signal_rx) = watch::channel(());
     let (close_tx, close_rx) = watch::channel(());
@@ -399,7 +400,6 @@ where
             graceful.then(|| (signal_rx.clone(), close_rx.clone())),
         );
         let name = format!("http connection {peer:?}");
-        let handle = crate::Handle::current();
         crate::task::Builder::new()
             .name(&name)
             .spawn_on(conn, &handle);
