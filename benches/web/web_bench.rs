@@ -8,6 +8,9 @@
 //! web_bench server runtime|tokio ADDR          # serves until killed
 //! web_bench client builtin|reqwest-tokio|reqwest-bridge URL ROUNDS
 //!     # prints one line per round: the round's wall time in µs
+//! web_bench threads URL
+//!     # the process's threads: with a runtime, then with the bridge, then
+//!     # after reqwest used it
 //! ```
 //!
 //! `BENCH_WORKERS` (default 2) sets the worker count of every runtime here
@@ -82,6 +85,7 @@ fn main() -> Result<(), BoxError> {
                 axum::serve(listener, app()).await
             })?;
         }
+        ("threads", _) => threads(arg(1))?,
         ("client", kind) => {
             let url: String = arg(2).to_string();
             let rounds: usize = arg(3).parse().unwrap_or(100);
@@ -106,6 +110,37 @@ fn main() -> Result<(), BoxError> {
     Ok(())
 }
 
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count())
+}
+
+/// What the bridge adds to a process, in threads.
+fn threads(url: &str) -> Result<(), BoxError> {
+    let before = thread_count();
+    let plain = runtime::Builder::new_multi_thread()
+        .worker_threads(workers())
+        .build()?;
+    let with_runtime = thread_count();
+    drop(plain);
+    let rt = runtime::Builder::new_multi_thread()
+        .worker_threads(workers())
+        .tokio_bridge_threads(workers())
+        .build()?;
+    let with_bridge = thread_count();
+    rt.block_on(async {
+        reqwest::get(url).await?.bytes().await?;
+        Ok::<_, BoxError>(())
+    })?;
+    println!(
+        "threads: {before} at start; {with_runtime} with a runtime of {} workers; \
+         {with_bridge} with the bridge ({} threads); {} after a reqwest GET through it",
+        workers(),
+        workers(),
+        thread_count()
+    );
+    Ok(())
+}
+
 /// Runs `round` once to warm the pool, then `rounds` times, timing each.
 async fn timed<F, Fut>(rounds: usize, mut round: F) -> Result<Vec<u128>, BoxError>
 where
@@ -127,7 +162,7 @@ fn builtin(url: &str, rounds: usize) -> Result<Vec<u128>, BoxError> {
     let rt = runtime::Builder::new_multi_thread()
         .worker_threads(workers())
         .build()?;
-    rt.block_on(async {
+    let times = rt.block_on(async {
         let client = hyper_util::client::legacy::Client::builder(Executor::new())
             .timer(Timer::new())
             .build::<_, Empty<Bytes>>(Connector::new());
@@ -151,7 +186,10 @@ fn builtin(url: &str, rounds: usize) -> Result<Vec<u128>, BoxError> {
             }
         })
         .await
-    })
+    });
+    // The pool's connection tasks are still open: cancel them on purpose.
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    times
 }
 
 async fn reqwest_round(

@@ -81,9 +81,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    /// Spawns `fut` as a task named after this executor; the spawn
-    /// location in reports is the line of hyper that asked for it.
-    #[track_caller]
+    /// Spawns `fut` as a task named after this executor.
     fn execute(&self, fut: F) {
         let name = Some(Box::from(&*self.name));
         let at = Location::caller();

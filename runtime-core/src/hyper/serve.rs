@@ -334,12 +334,17 @@ fn classify(e: &io::Error) -> AcceptError {
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
 /// The connection builder every connection of one server shares: HTTP/1
-/// and HTTP/2 auto-detected, hyper's timers on the runtime's clock,
-/// HTTP/2 streams on tasks named `http2 stream`.
+/// and HTTP/2 auto-detected, hyper's timers on the runtime's clock (so
+/// hyper's default 30 s limit to read a request's headers applies),
+/// HTTP/2 streams on tasks named `http2 stream`, and HTTP/2's extended
+/// CONNECT (WebSockets over HTTP/2), as `axum::serve` enables it.
 fn builder() -> auto::Builder<Executor> {
     let mut builder = auto::Builder::new(Executor::new().name("http2 stream"));
     builder.http1().timer(Timer::new());
-    builder.http2().timer(Timer::new());
+    builder
+        .http2()
+        .timer(Timer::new())
+        .enable_connect_protocol();
     builder
 }
 
