@@ -1,5 +1,5 @@
 //! `serve(..).with_graceful_shutdown(signal)` with requests in flight. Its
-//! own test binary (one test): it counts the process's open descriptors,
+//! own test binary (one test): it counts the process's open sockets,
 //! which tests running beside it would change.
 
 use axum::extract::State;
@@ -17,8 +17,15 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
+/// The process's open sockets (the runtime's own descriptors, its epoll,
+/// eventfd and the timerfd it makes at its first timed park, are not
+/// sockets).
+fn open_sockets() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|link| link.to_string_lossy().starts_with("socket:"))
+        .count()
 }
 
 fn list_fds() -> String {
@@ -30,17 +37,17 @@ fn list_fds() -> String {
         .join(", ")
 }
 
-/// Waits (bounded) until the process has `want` descriptors open: a
+/// Waits (bounded) until the process has `want` sockets open: a
 /// connection task closes its socket a moment after its peer saw the
 /// response.
-async fn settle_fds(want: usize) -> usize {
-    let mut now = open_fds();
+async fn settle_sockets(want: usize) -> usize {
+    let mut now = open_sockets();
     for _ in 0..500 {
         if now == want {
             break;
         }
         runtime::time::sleep(Duration::from_millis(10)).await;
-        now = open_fds();
+        now = open_sockets();
     }
     now
 }
@@ -65,13 +72,10 @@ async fn wait_at_gate(State(gate): State<Gate>) -> &'static str {
 /// connection) when the signal comes: the listener closes at once (new
 /// connections are refused), every one of the 50 completes with its
 /// response, each HTTP/1 connection is then closed by the server (EOF, no
-/// keep-alive), `serve` returns, and every descriptor it opened is closed.
+/// keep-alive), `serve` returns, and every socket it opened is closed.
 #[runtime::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_shutdown_finishes_the_requests_in_flight() {
-    // The runtime's own descriptors first (its timer makes a timerfd at
-    // its first sleep), so that the count compares connections only.
-    runtime::time::sleep(Duration::from_millis(1)).await;
-    let before = open_fds();
+    let before = open_sockets();
     let gate = Gate {
         arrived: Arc::default(),
         all_in: Arc::default(),
@@ -100,7 +104,9 @@ async fn graceful_shutdown_finishes_the_requests_in_flight() {
                     .await
                     .unwrap();
                 // To EOF: the server must close the connection after the
-                // response, since it is shutting down.
+                // response, since it is shutting down. (Whether the response
+                // says `connection: close` depends on whether the connection
+                // task saw the signal before the handler returned.)
                 let mut answer = Vec::new();
                 s.read_to_end(&mut answer).await.unwrap();
                 String::from_utf8(answer).unwrap()
@@ -154,10 +160,6 @@ async fn graceful_shutdown_finishes_the_requests_in_flight() {
     for h in h1 {
         let answer = h.await.unwrap();
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
-        assert!(
-            answer.to_ascii_lowercase().contains("connection: close"),
-            "{answer}"
-        );
         assert!(answer.ends_with("done"), "{answer}");
     }
     for r in h2_requests {
@@ -165,11 +167,11 @@ async fn graceful_shutdown_finishes_the_requests_in_flight() {
     }
     server.await.unwrap().unwrap();
     drop(h2);
-    let after = settle_fds(before).await;
+    let after = settle_sockets(before).await;
     assert_eq!(
         after,
         before,
-        "descriptors left open after the shutdown: {}",
+        "sockets left open after the shutdown: {}",
         list_fds()
     );
 }
