@@ -48,6 +48,14 @@
 //!   [`runtime`](mod@runtime), tokio's path): running and watching a
 //!   runtime; [`Runtime::run_forever`] until [`Handle::stop`] or Ctrl-C.
 //! * [`select!`], [`join!`], [`try_join!`], [`pin!`]: tokio's macros.
+//! * `hyper` (feature `hyper`): hyper's executor, timer and io traits on
+//!   this runtime, a connector for hyper-util's pooled client, and
+//!   `serve` for an axum `Router`, a tonic server or any tower service;
+//!   `tower` (feature `tower`): tower's timeout and rate limit on this
+//!   runtime's clock; `Builder::tokio_bridge` (feature `tokio-bridge`): a
+//!   tokio runtime's context on this runtime's threads, for reqwest, sqlx
+//!   and tonic's `Channel`. The README's "Using the ecosystem" says which
+//!   crate needs which.
 //!
 //! Whatever the flavor, a panic in a task comes back through its
 //! `JoinHandle` (a detached task's panic is reported), and dropping the
@@ -301,6 +309,39 @@ pub mod io {
 pub use runtime_macros::{main, test};
 #[doc(no_inline)]
 pub use tokio::{join, pin, select, try_join};
+
+#[cfg(feature = "hyper")]
+#[doc(inline)]
+pub use runtime_core::hyper;
+
+#[cfg(feature = "tower")]
+#[doc(inline)]
+pub use runtime_core::tower;
+
+/// `#[runtime::main(tokio_bridge)]` / `#[runtime::test(tokio_bridge)]`:
+/// turns the bridge on, or says which feature it needs.
+#[cfg(feature = "tokio-bridge")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tokio_bridge {
+    ($builder:expr) => {
+        $builder.tokio_bridge()
+    };
+}
+
+/// `#[runtime::main(tokio_bridge)]` / `#[runtime::test(tokio_bridge)]`:
+/// turns the bridge on, or says which feature it needs.
+#[cfg(not(feature = "tokio-bridge"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __tokio_bridge {
+    ($builder:expr) => {
+        ::core::compile_error!(
+            "`tokio_bridge` needs runtime's `tokio-bridge` feature: in Cargo.toml, \
+             runtime = { version = \"...\", features = [\"tokio-bridge\"] }"
+        )
+    };
+}
 
 /// The README's examples, compiled and run as doctests so they stay true.
 #[doc = include_str!("../README.md")]

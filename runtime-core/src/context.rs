@@ -124,17 +124,25 @@ pub(crate) struct EnterGuard {
     prev_in_runtime: bool,
     /// The thread's `Context::depth` while this guard is the newest.
     depth: usize,
+    /// The tokio bridge's context, entered with this runtime's (a runtime
+    /// built with `Builder::tokio_bridge`); dropped after ours is restored.
+    #[cfg(feature = "tokio-bridge")]
+    _tokio: Option<tokio::runtime::EnterGuard<'static>>,
     _not_send: PhantomData<*const ()>,
 }
 
 impl EnterGuard {
     fn new(c: &Context, handle: scheduler::Handle, prev_in_runtime: bool) -> EnterGuard {
+        #[cfg(feature = "tokio-bridge")]
+        let tokio = handle.common().config.enter_tokio_bridge();
         let depth = c.depth.get() + 1;
         c.depth.set(depth);
         EnterGuard {
             prev_handle: c.handle.replace(Some(handle)),
             prev_in_runtime,
             depth,
+            #[cfg(feature = "tokio-bridge")]
+            _tokio: tokio,
             _not_send: PhantomData,
         }
     }

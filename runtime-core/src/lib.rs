@@ -16,6 +16,8 @@ mod context;
 mod coop;
 mod driver;
 pub mod fs;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub(crate) mod loom;
 pub mod net;
@@ -29,6 +31,8 @@ pub mod task;
 #[cfg(all(test, loom))]
 mod tests;
 pub mod time;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use runtime::{
     Builder, EnterGuard, Handle, RunForever, Runtime, RuntimeMetrics, TryCurrentError,

@@ -1,6 +1,6 @@
 //! Parsing and checking the attribute's arguments: `flavor = "..."`,
 //! `worker_threads = N`, `max_blocking_threads = N`, `start_paused = bool`,
-//! `crate = "path"`.
+//! `tokio_bridge` (a flag), `crate = "path"`.
 //!
 //! Every mistake becomes an error on the offending token that says what to
 //! write instead; all of them are collected, so one build shows them all.
@@ -34,12 +34,19 @@ impl Kind {
     /// The argument names this attribute accepts, in documentation order.
     fn keys(self) -> &'static [&'static str] {
         match self {
-            Kind::Main => &["flavor", "worker_threads", "max_blocking_threads", "crate"],
+            Kind::Main => &[
+                "flavor",
+                "worker_threads",
+                "max_blocking_threads",
+                "tokio_bridge",
+                "crate",
+            ],
             Kind::Test => &[
                 "flavor",
                 "worker_threads",
                 "max_blocking_threads",
                 "start_paused",
+                "tokio_bridge",
                 "crate",
             ],
         }
@@ -76,6 +83,8 @@ pub(crate) struct Args {
     pub(crate) max_blocking_threads: Option<(Ident, LitInt)>,
     /// `start_paused = bool` (`#[runtime::test]` only).
     pub(crate) start_paused: Option<(Ident, LitBool)>,
+    /// `tokio_bridge` (or `tokio_bridge = true`): `.tokio_bridge()`.
+    pub(crate) tokio_bridge: Option<Ident>,
     /// `crate = "path"`: replaces `::runtime` in the expansion.
     pub(crate) krate: Option<Path>,
 }
@@ -115,6 +124,7 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
         worker_threads: None,
         max_blocking_threads: None,
         start_paused: None,
+        tokio_bridge: None,
         krate: None,
     };
     let raw = match (|input: ParseStream<'_>| parse_raw(kind, input)).parse2(tokens) {
@@ -138,6 +148,14 @@ pub(crate) fn parse(kind: Kind, tokens: TokenStream, errors: &mut Errors) -> Arg
                 key.span(),
                 format_args!("`{name}` is given twice; keep only one `{name} = ...`"),
             );
+            continue;
+        }
+        if name == "tokio_bridge" {
+            match value.as_ref().map(|v| boolean(&name, v)) {
+                None => args.tokio_bridge = Some(key),
+                Some(Ok(b)) => args.tokio_bridge = b.value.then_some(key),
+                Some(Err(e)) => errors.push(e),
+            }
             continue;
         }
         let Some(value) = value else {
@@ -246,6 +264,7 @@ fn example(key: &str) -> &'static str {
         "worker_threads" => "worker_threads = 4",
         "max_blocking_threads" => "max_blocking_threads = 64",
         "start_paused" => "start_paused = true",
+        "tokio_bridge" => "tokio_bridge",
         "crate" => "crate = \"my_runtime\"",
         _ => "key = value",
     }
@@ -431,6 +450,22 @@ mod tests {
         assert_eq!(args.max_blocking_threads.unwrap().1.to_string(), "8");
         assert!(args.start_paused.unwrap().1.value);
         assert!(args.krate.unwrap().leading_colon.is_some());
+    }
+
+    #[test]
+    fn tokio_bridge_is_a_flag() {
+        let mut errors = Errors::default();
+        let args = parse(Kind::Main, quote!(tokio_bridge), &mut errors);
+        assert!(errors.into_result().is_ok());
+        assert!(args.tokio_bridge.is_some());
+        let mut errors = Errors::default();
+        let args = parse(Kind::Test, quote!(tokio_bridge = false), &mut errors);
+        assert!(errors.into_result().is_ok());
+        assert!(args.tokio_bridge.is_none());
+        let e = errors_of(Kind::Main, quote!(tokio_bridge = 2));
+        assert!(e.contains("write `tokio_bridge = true`"), "{e}");
+        let e = errors_of(Kind::Main, quote!(tokio_bridge, tokio_bridge));
+        assert!(e.contains("given twice"), "{e}");
     }
 
     #[test]

@@ -182,6 +182,12 @@ fn runtime_fn(kind: Kind, args: &args::Args, func: ItemFn) -> TokenStream {
     if let Some((key, b)) = &args.start_paused {
         builder.extend(quote!(.#key(#b)));
     }
+    // Through a macro of the facade, which is `.tokio_bridge()` with the
+    // `tokio-bridge` feature and a `compile_error!` saying so without it.
+    if let Some(key) = &args.tokio_bridge {
+        let mac = quote::format_ident!("__tokio_bridge", span = key.span());
+        builder = quote!(#krate::#mac!(#builder));
+    }
 
     let test_attr = match kind {
         Kind::Test => quote!(#[::core::prelude::v1::test]),

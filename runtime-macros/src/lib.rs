@@ -36,6 +36,7 @@
 //! | `worker_threads = N` | yes | yes | `.worker_threads(N)`; multi-thread flavor only, `N >= 1` |
 //! | `max_blocking_threads = N` | yes | yes | `.max_blocking_threads(N)`, `N >= 1` |
 //! | `start_paused = true` | | yes | `.start_paused(true)`: virtual time that jumps to the next timer |
+//! | `tokio_bridge` | yes | yes | `.tokio_bridge()`: tokio's runtime context for crates wired to it (feature `tokio-bridge` of `runtime`) |
 //! | `crate = "path"` | yes | yes | uses `path` instead of `::runtime` (renamed dependency) |
 //!
 //! # Errors
@@ -93,6 +94,9 @@ use args::Kind;
 ///   `N >= 1`; default: the number of CPU cores).
 /// - `max_blocking_threads = N`: the most threads the blocking pool
 ///   (`spawn_blocking`) may start (`N >= 1`).
+/// - `tokio_bridge`: `Builder::tokio_bridge()`, for crates that call tokio's
+///   runtime directly (reqwest, sqlx, tonic's `Channel`); needs `runtime`'s
+///   `tokio-bridge` feature (without it, a compile error says so).
 /// - `crate = "path"`: the path of the `runtime` crate, when it is renamed in
 ///   `Cargo.toml` or re-exported by another crate.
 ///
@@ -153,6 +157,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - `start_paused = true`: start with the runtime's clock paused, so time
 ///   jumps to the next timer whenever every task is idle (a test of
 ///   `sleep(1h)` takes microseconds).
+/// - `tokio_bridge`: `Builder::tokio_bridge()` (feature `tokio-bridge`).
 /// - `crate = "path"`: the path of the `runtime` crate, when renamed.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {

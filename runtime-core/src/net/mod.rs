@@ -84,7 +84,7 @@
 //! * Dropping one half of a split stream leaves the other usable.
 
 mod addr;
-mod ops;
+pub(crate) mod ops;
 mod split;
 pub mod tcp;
 mod udp;

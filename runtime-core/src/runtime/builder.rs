@@ -33,6 +33,10 @@ pub struct Builder {
     disable_lifo_slot: bool,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    /// `Some(threads)`: start (or join) the process's tokio bridge, with
+    /// `threads` workers (`None`: one per core).
+    #[cfg(feature = "tokio-bridge")]
+    tokio_bridge: Option<Option<usize>>,
 }
 
 impl Builder {
@@ -65,6 +69,8 @@ impl Builder {
             disable_lifo_slot: false,
             on_thread_start: None,
             on_thread_stop: None,
+            #[cfg(feature = "tokio-bridge")]
+            tokio_bridge: None,
         }
     }
 
@@ -261,6 +267,60 @@ impl Builder {
         self
     }
 
+    /// Runs this runtime with the tokio bridge (feature `tokio-bridge`):
+    /// one tokio runtime for the process — its reactor, its timer and a
+    /// pool of [`tokio_bridge_threads`](Self::tokio_bridge_threads) workers
+    /// (default: one per CPU core) — whose context is entered on every
+    /// thread of this runtime (workers, the thread in `block_on`,
+    /// blocking-pool jobs). Crates that call tokio's runtime directly —
+    /// reqwest, sqlx's pool, tonic's `Channel`, `axum::serve` — then work
+    /// unchanged, with no wrapper per future, and their futures are still
+    /// polled on this runtime's workers; only what such a crate itself
+    /// `tokio::spawn`s runs on the bridge's threads.
+    ///
+    /// The cost: the bridge's threads (they sleep when idle); a wake-up
+    /// from the bridge's reactor or timer to one of our tasks crosses
+    /// threads; tasks the bridged crates spawn on it are tokio's, not in
+    /// [`task::all_tasks`](crate::task::all_tasks), the dump or the
+    /// slow-poll reports. Crates that take an executor and a timer (hyper,
+    /// axum's `Router`, tonic's servers, tower) need no bridge: see
+    /// `runtime::hyper` (feature `hyper`) and `runtime::tower`.
+    ///
+    /// The first runtime built with the bridge starts it; later ones (in
+    /// the same process) share it, and it is never shut down.
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .tokio_bridge()
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     // Code that needs tokio's runtime, polled on our worker:
+    ///     let on_worker = runtime::spawn(async {
+    ///         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    ///         tokio::runtime::Handle::try_current().is_ok()
+    ///     });
+    ///     assert!(on_worker.await.unwrap());
+    /// });
+    /// ```
+    #[cfg(feature = "tokio-bridge")]
+    pub fn tokio_bridge(&mut self) -> &mut Builder {
+        self.tokio_bridge.get_or_insert(None);
+        self
+    }
+
+    /// The tokio bridge's worker count (default: one per CPU core), and
+    /// turns the bridge on ([`tokio_bridge`](Self::tokio_bridge)). The
+    /// bridge is one per process: a later runtime asking for a different
+    /// count gets the running bridge (and a WARN). `0` makes
+    /// [`build`](Self::build) fail.
+    #[cfg(feature = "tokio-bridge")]
+    pub fn tokio_bridge_threads(&mut self, n: usize) -> &mut Builder {
+        self.tokio_bridge = Some(Some(n));
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors
@@ -292,8 +352,15 @@ impl Builder {
         if let Some(f) = self.on_thread_stop.clone() {
             blocking = blocking.on_thread_stop(move || run_hook(Some(&f), "on_thread_stop"));
         }
+        #[cfg(feature = "tokio-bridge")]
+        let tokio_bridge = match self.tokio_bridge {
+            Some(threads) => Some(super::tokio_bridge::start(threads)?),
+            None => None,
+        };
         let blocking = blocking.build()?;
         let config = Config {
+            #[cfg(feature = "tokio-bridge")]
+            tokio_bridge,
             start_paused: self.start_paused,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),

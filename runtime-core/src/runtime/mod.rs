@@ -15,11 +15,15 @@ mod id;
 mod metrics;
 pub(crate) mod reports;
 mod run_forever;
+#[cfg(feature = "tokio-bridge")]
+pub(crate) mod tokio_bridge;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use metrics::RuntimeMetrics;
+#[cfg(feature = "hyper")]
+pub(crate) use reports::accept_paused as report_accept_paused;
 pub(crate) use reports::{unhandled_panic as report_unhandled_panic, Reports};
 pub use run_forever::RunForever;
 

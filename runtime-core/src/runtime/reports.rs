@@ -173,6 +173,26 @@ pub(crate) fn unhandled_panic(task: &Header, error: &JoinError) {
 
 /// True when a `tracing` event made on this thread would reach no
 /// subscriber: none was set globally, nor scoped to this thread.
+/// A server's accept loop hit an error it waits out (out of descriptors,
+/// say) and retries every `pause` (`runtime::hyper::serve`). Once per
+/// streak of such errors.
+#[cfg(feature = "hyper")]
+pub(crate) fn accept_paused(error: &std::io::Error, pause: Duration) {
+    let fix = "the connection waits in the listener's backlog; raise the descriptor limit \
+               (`ulimit -n`) or lower the load";
+    if nobody_listens() {
+        last_resort(
+            "WARN",
+            format_args!("a server's accept failed ({error}); retrying every {pause:?}: {fix}"),
+        );
+    } else {
+        tracing::warn!(
+            error = %error,
+            "a server's accept failed; retrying every {pause:?}: {fix}"
+        );
+    }
+}
+
 fn nobody_listens() -> bool {
     tracing::dispatcher::get_default(|d| d.is::<tracing::subscriber::NoSubscriber>())
 }

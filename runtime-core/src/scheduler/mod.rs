@@ -95,6 +95,10 @@ pub(crate) struct Config {
     /// `Builder::name`.
     pub(crate) name: Option<std::sync::Arc<str>>,
     pub(crate) id: crate::runtime::Id,
+    /// `Builder::tokio_bridge`: the process's tokio runtime, whose context
+    /// is entered wherever this runtime's is (`context::EnterGuard`).
+    #[cfg(feature = "tokio-bridge")]
+    pub(crate) tokio_bridge: Option<&'static tokio::runtime::Handle>,
 }
 
 impl Config {
@@ -114,7 +118,16 @@ impl Config {
             disable_lifo_slot: false,
             name: None,
             id: crate::runtime::Id::next(),
+            #[cfg(feature = "tokio-bridge")]
+            tokio_bridge: None,
         }
+    }
+
+    /// Enters the tokio bridge's context, if this runtime has one, until
+    /// the guard drops.
+    #[cfg(feature = "tokio-bridge")]
+    pub(crate) fn enter_tokio_bridge(&self) -> Option<tokio::runtime::EnterGuard<'static>> {
+        self.tokio_bridge.map(|h| h.enter())
     }
 }
 
@@ -286,6 +299,10 @@ impl Handle {
     /// resource. Idempotent.
     pub(crate) fn shutdown_tasks(&self) {
         let common = self.common();
+        // Futures of bridged crates may call tokio as they drop (sqlx
+        // returns a pooled connection with `tokio::spawn`).
+        #[cfg(feature = "tokio-bridge")]
+        let _bridge = common.config.enter_tokio_bridge();
         common.registry.close_and_shutdown();
         match self {
             Handle::Multi(s) => s.drain_inject(),

@@ -54,7 +54,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug)]
 pub struct TcpStream {
-    pub(super) io: PollEvented<std::net::TcpStream>,
+    pub(crate) io: PollEvented<std::net::TcpStream>,
 }
 
 impl TcpStream {

@@ -32,7 +32,7 @@ use std::path::Path;
 /// ```
 #[derive(Debug)]
 pub struct UnixStream {
-    pub(super) io: PollEvented<std::os::unix::net::UnixStream>,
+    pub(crate) io: PollEvented<std::os::unix::net::UnixStream>,
 }
 
 impl UnixStream {
