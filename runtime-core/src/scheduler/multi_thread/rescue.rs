@@ -59,8 +59,10 @@
 //! stranded with it, and what its tasks wake goes to the injector, where it
 //! (and any parked worker a push wakes) finds it. With nothing to run it
 //! naps on the driver (firing timers and reading I/O: the driver duty) or,
-//! if another thread holds the driver, on its own parker, for
-//! [`NAP`] at most, and it leaves once no worker is stalled — waking a
+//! if another thread holds the driver, on its own parker: [`NAP`] at first,
+//! twice as long after each nap that found nothing, up to [`MAX_NAP`] (a
+//! worker stuck for good must not cost a wake-up a millisecond forever),
+//! and it leaves once no worker is stalled — waking a
 //! worker that sleeps on its condition variable, if nobody sleeps on the
 //! driver, so the driver is not left unwatched. The watchdog samples rescue
 //! threads too: a stuck rescue thread counts as not free, so another may
@@ -90,10 +92,14 @@ use crate::scheduler::Handle;
 use crate::task::Notified;
 use std::time::Duration;
 
-/// The longest a rescue thread with nothing to run sleeps before it looks
-/// at the injector again: pushes from outside wake parked workers, never a
-/// rescue thread, so this bounds how late it sees one.
+/// How long a rescue thread with nothing to run first sleeps before it
+/// looks at the injector again: pushes from outside wake parked workers,
+/// never a rescue thread, so its naps bound how late it sees one (timers
+/// and I/O wake it sooner when it naps on the driver).
 pub(crate) const NAP: Duration = Duration::from_millis(1);
+
+/// The longest nap, reached after naps in a row found nothing to run.
+pub(crate) const MAX_NAP: Duration = Duration::from_millis(16);
 
 /// The rescue threads a runtime may run at once.
 pub(crate) struct Rescuers {
@@ -294,8 +300,10 @@ fn run(shared: Arc<Shared>, slot: usize) {
     let metrics = &shared.rescue.slots[slot].metrics;
     let parker = Parker::new();
     let watch = shared.common.config.watch_polls;
+    let mut nap = NAP;
     while !shared.is_shutdown() {
         if let Some(task) = shared.rescue_task() {
+            nap = NAP;
             WorkerMetrics::bump(&metrics.polls);
             if watch {
                 metrics.polling(task.id().as_u64());
@@ -307,7 +315,8 @@ fn run(shared: Arc<Shared>, slot: usize) {
         if !shared.any_stalled() {
             break;
         }
-        parker.park_on(&shared.common.driver, Some(NAP));
+        parker.park_on(&shared.common.driver, Some(nap));
+        nap = (nap * 2).min(MAX_NAP);
     }
     shared.rescue.release(slot);
     // We may have been the one watching the driver: a worker asleep on its
