@@ -452,8 +452,9 @@ impl Watched {
                 }
                 if k < workers {
                     stalled |= s.stalled;
-                } else if m.is_some() && !s.stalled {
-                    // A rescue thread not stuck in a long poll is free.
+                } else if m.is_some() && s.since.is_none_or(|since| since == now) {
+                    // A rescue thread is free unless it has been inside one
+                    // poll since the last sample (`rescue.rs`, c).
                     rescuers_free = true;
                 }
             }

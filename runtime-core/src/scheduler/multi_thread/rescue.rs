@@ -40,7 +40,14 @@
 //!    waits (or every worker is stalled and the driver is unwatched) and no
 //!    rescue thread is free, it starts a **rescue thread** — at most one
 //!    per sample, at most [`Config::max_rescue_threads`](crate::scheduler::Config)
-//!    at once. That covers 4.
+//!    at once. That covers 4. A rescue thread counts as free unless the
+//!    watchdog saw it inside the same poll twice (one sampling interval, not
+//!    the whole stall threshold: it runs what was stranded behind stuck
+//!    workers, which is likely to block too). While every worker is stalled
+//!    and nobody watches the driver, the watchdog turns it itself
+//!    (`maintain`: due timers, ready I/O), so the tasks that wakes wait in
+//!    the injector, which rescue threads look at first: a timer fires on
+//!    time even while more tasks block than there are threads.
 //!
 //! The mark and the notify follow the push protocol of [`super::idle`]: the mark
 //! makes work stealable, then a `SeqCst` fence, then the notify rule reads
@@ -240,7 +247,13 @@ impl Shared {
                 all_stalled = false;
             }
         }
-        let driver_unwatched = !this.common.driver.has_parked_thread();
+        let mut driver_unwatched = !this.common.driver.has_parked_thread();
+        if all_stalled && driver_unwatched {
+            // Nobody fires timers or reads I/O: do it here, so their tasks
+            // wait in the injector, which rescue threads look at first.
+            this.common.driver.maintain();
+            driver_unwatched = !this.common.driver.has_parked_thread();
+        }
         let waiting = stranded > 0 || !this.inject.is_empty();
         let mut done = Rescued {
             stranded,
