@@ -284,7 +284,7 @@
 pub use runtime_core::task_local;
 pub use runtime_core::{
     run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever, Runtime,
-    RuntimeMetrics, TryCurrentError,
+    RuntimeMetrics, TaskMeta, TryCurrentError,
 };
 // The modules' docs are written in runtime-core and shown here.
 #[doc(inline)]
