@@ -150,6 +150,12 @@ impl Registration {
         }
     }
 
+    /// The driver's token for this resource.
+    #[cfg(test)]
+    pub(crate) fn token(&self) -> usize {
+        self.token
+    }
+
     /// What a task waiting for `interest` on this resource waits on.
     fn wait_on(&self, interest: Interest) -> WaitOn {
         let (index, generation) = super::split_token(self.token);

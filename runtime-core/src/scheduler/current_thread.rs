@@ -258,6 +258,11 @@ impl Shared {
         }
         let mut busy = Busy(self.metrics(), std::time::Instant::now());
         task::waits::refresh_coarse();
+        // Tasks run since the coarse clock was last refreshed: refreshed
+        // every `EVENT_INTERVAL` of them, as a multi-thread worker does
+        // (a batch can be a single task, when tasks and the `block_on`
+        // future take turns).
+        let mut unrefreshed = 0;
         loop {
             if me.woken.swap(false, AcqRel) {
                 if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(cx)) {
@@ -288,7 +293,9 @@ impl Shared {
             }
             // Reset after the batch, not after each poll.
             self.metrics().not_polling();
-            if ran > 0 {
+            unrefreshed += ran;
+            if unrefreshed >= EVENT_INTERVAL as usize {
+                unrefreshed = 0;
                 task::waits::refresh_coarse();
             }
             let woke = self.common.driver.maintain();
