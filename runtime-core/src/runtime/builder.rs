@@ -406,8 +406,10 @@ impl Builder {
     ///
     /// Off by default, as in tokio: it takes two reads of the precise clock
     /// per wake-to-poll (one when the task is queued, one when a worker
-    /// picks it up), 20–80 ns each on a virtual machine — a workload of
-    /// tiny polls runs measurably slower (BENCHMARKS.md). Tasks of a
+    /// picks it up), 20–80 ns each on a virtual machine. On this project's
+    /// VM a workload of 50 ns polls (100 tasks yielding) ran 3.2× slower
+    /// with it, spawning and joining 10 000 tasks 1.4× (BENCHMARKS.md):
+    /// turn it on to investigate, not by default in production. Tasks of a
     /// `LocalSet` are not counted (they are polled by the set, not by a
     /// worker).
     pub fn enable_metrics_schedule_latency_histogram(&mut self) -> &mut Builder {

@@ -84,7 +84,7 @@ both_flavors!(
 
             let sleep = waits_of(&tasks, "sleeper").waiting_on().unwrap();
             assert!(sleep.starts_with("sleep until +"), "{sleep}");
-            assert!(sleep.contains("(at tests/waits.rs:"), "{sleep}");
+            assert!(sleep.contains("(at tests/seeing_waits.rs:"), "{sleep}");
             assert_eq!(
                 waits_of(&tasks, "reader").waiting_on(),
                 Some(&*format!("readable on TcpStream {client_addr} → {server}"))
