@@ -15,9 +15,9 @@ mod id;
 mod metrics;
 pub(crate) mod reports;
 mod run_forever;
+mod task_hooks;
 #[cfg(feature = "tokio-bridge")]
 pub(crate) mod tokio_bridge;
-mod task_hooks;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
