@@ -27,6 +27,8 @@
 //! `BENCH_ROUNDS` sets the number of interleaved rounds (default 5).
 //! `BENCH_METRICS=observability` instead times this runtime with slow-poll
 //! reports on and off, alternating (the cost of seeing inside).
+//! `BENCH_METRICS=schedule_latency` times it with and without the
+//! schedule-latency histogram, alternating, the same way.
 //! `BENCH_METRICS=startup` times creating, `block_on`-ing and dropping each
 //! runtime (`BENCH_STARTUPS` picks some by name), then `block_on` of a ready
 //! future on a built one.
@@ -846,6 +848,61 @@ fn observability(c: &mut Criterion) {
     }
 }
 
+/// `BENCH_METRICS=schedule_latency`: the [`OBSERVABILITY`] workloads on a
+/// runtime with the schedule-latency histogram and on one without,
+/// alternating every round as [`print_observability`] does. Prints the
+/// median of the per-round ratios with/without.
+fn print_schedule_latency() {
+    const ITERS: u32 = 20;
+    let rounds = bench_rounds();
+    println!(
+        "{:<32} {:>10} {:>10} {:>7}   (median of {rounds} rounds; ratio: median, min–max of per-round with/without)",
+        "workload", "with", "without", "ratio"
+    );
+    let build = |histogram: bool| {
+        let mut b = runtime::Builder::new_multi_thread();
+        b.worker_threads(workers());
+        if histogram {
+            b.enable_metrics_schedule_latency_histogram();
+        }
+        Ours(b.build().unwrap())
+    };
+    for (name, work) in OBSERVABILITY {
+        let time = |histogram| {
+            let rt = build(histogram);
+            work(&rt); // warm up
+            let start = std::time::Instant::now();
+            for _ in 0..ITERS {
+                work(&rt);
+            }
+            start.elapsed() / ITERS
+        };
+        let (mut with, mut without, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (a, b) = if round % 2 == 0 {
+                let a = time(true);
+                (a, time(false))
+            } else {
+                let b = time(false);
+                (time(true), b)
+            };
+            ratios.push(a.as_secs_f64() / b.as_secs_f64());
+            with.push(a);
+            without.push(b);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{:<32} {:>10.3?} {:>10.3?} {:>7.3}   ({:.3}–{:.3})",
+            name,
+            median(with),
+            median(without),
+            ratios[rounds / 2],
+            ratios[0],
+            ratios[rounds - 1]
+        );
+    }
+}
+
 /// One start-up: build a runtime, run an empty `block_on`, drop it.
 type Startup = (&'static str, fn());
 
@@ -991,6 +1048,10 @@ fn startup(c: &mut Criterion) {
 
 fn main() {
     if let Some(filter) = std::env::var("BENCH_METRICS").ok().filter(|v| v != "0") {
+        if filter == "schedule_latency" {
+            print_schedule_latency();
+            return;
+        }
         if filter == "observability" {
             print_observability();
         } else if filter == "startup" {

@@ -57,6 +57,25 @@
 //!   and tonic's `Channel`. The README's "Using the ecosystem" says which
 //!   crate needs which.
 //!
+//! ## Seeing inside
+//!
+//! * [`Handle::dump`] prints every live task, and what each idle task waits
+//!   on (a timer, a socket's readiness with its addresses, another task, a
+//!   blocking job, a signal, a child, a file operation) or how long ago a
+//!   scheduled one was woken; [`task::all_tasks`] gives the same as
+//!   [`task::TaskInfo`]s ([`waiting_on`](task::TaskInfo::waiting_on),
+//!   [`since_woken`](task::TaskInfo::since_woken)).
+//! * Task hooks, stable: [`Builder::on_task_spawn`],
+//!   [`Builder::on_task_terminate`], [`Builder::on_before_task_poll`],
+//!   [`Builder::on_after_task_poll`], each given a [`TaskMeta`] (id, name,
+//!   spawn location).
+//! * [`RuntimeMetrics`], with a schedule-latency histogram
+//!   ([`Builder::enable_metrics_schedule_latency_histogram`]); slow-poll
+//!   reports ([`Builder::slow_poll_threshold`]).
+//! * tokio-console: the `console` feature (off by default) emits the
+//!   `tracing` spans and events console-subscriber reads; the README's
+//!   "Seeing inside" says how to run it.
+//!
 //! Whatever the flavor, a panic in a task comes back through its
 //! `JoinHandle` (a detached task's panic is reported), and dropping the
 //! runtime cancels every task, dropping each future exactly once (and
@@ -284,7 +303,7 @@
 pub use runtime_core::task_local;
 pub use runtime_core::{
     run_in_executor, spawn, spawn_blocking, Builder, EnterGuard, Handle, RunForever, Runtime,
-    RuntimeMetrics, TryCurrentError,
+    RuntimeMetrics, TaskMeta, TryCurrentError,
 };
 // The modules' docs are written in runtime-core and shown here.
 #[doc(inline)]

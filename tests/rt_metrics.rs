@@ -2,6 +2,7 @@
 //! polls, steals, parks and busy time.
 mod common;
 use common::rt;
+use std::time::Duration;
 
 #[test]
 fn metrics_report_workers_tasks_polls_and_parks() {
@@ -97,4 +98,97 @@ fn the_current_thread_driver_counts_busy_time_and_parks() {
     let count = m.worker_park_unpark_count(0);
     assert!(count >= 2 && count % 2 == 0, "parked and woke: {count}");
     assert!(m.worker_total_busy_duration(0) >= Duration::from_millis(20));
+}
+
+/// Both flavors (2 workers for the multi-thread one), with the
+/// schedule-latency histogram.
+fn with_latency_histogram() -> [runtime::Runtime; 2] {
+    [
+        runtime::Builder::new_current_thread()
+            .enable_metrics_schedule_latency_histogram()
+            .build()
+            .unwrap(),
+        runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_metrics_schedule_latency_histogram()
+            .build()
+            .unwrap(),
+    ]
+}
+
+fn latency_counts(m: &runtime::RuntimeMetrics) -> Vec<u64> {
+    (0..m.schedule_latency_histogram_num_buckets())
+        .map(|b| {
+            (0..m.num_workers())
+                .map(|w| m.schedule_latency_histogram_bucket_count(w, b))
+                .sum()
+        })
+        .collect()
+}
+
+#[test]
+fn the_schedule_latency_histogram_counts_every_poll_of_every_worker() {
+    for rt in with_latency_histogram() {
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..10)
+                .map(|_| {
+                    runtime::spawn(async {
+                        for _ in 0..20 {
+                            runtime::task::yield_now().await;
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        let m = rt.handle().metrics();
+        assert!(m.schedule_latency_histogram_enabled());
+        assert_eq!(m.schedule_latency_histogram_num_buckets(), 24);
+        let polls: u64 = (0..m.num_workers()).map(|w| m.worker_poll_count(w)).sum();
+        assert!(polls >= 210, "{polls}");
+        assert_eq!(latency_counts(&m).iter().sum::<u64>(), polls);
+    }
+}
+
+#[test]
+fn a_task_queued_behind_a_blocked_worker_lands_in_a_late_bucket() {
+    let rt = runtime::Builder::new_current_thread()
+        .enable_metrics_schedule_latency_histogram()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        // Both queued now; the first blocks the only thread for 50 ms, so
+        // the second is polled at least 50 ms after it was queued.
+        let blocker = runtime::spawn(async { std::thread::sleep(Duration::from_millis(50)) });
+        let late = runtime::spawn(async {});
+        blocker.await.unwrap();
+        late.await.unwrap();
+    });
+    let m = rt.handle().metrics();
+    let counts = latency_counts(&m);
+    let late: u64 = (0..counts.len())
+        .filter(|&b| m.schedule_latency_histogram_bucket_range(b).end > Duration::from_millis(50))
+        .map(|b| counts[b])
+        .sum();
+    assert!(late >= 1, "{counts:?}");
+    assert_eq!(
+        m.schedule_latency_histogram_bucket_range(0),
+        Duration::ZERO..Duration::from_micros(1)
+    );
+    assert_eq!(
+        m.schedule_latency_histogram_bucket_range(3),
+        Duration::from_micros(4)..Duration::from_micros(8)
+    );
+}
+
+#[test]
+#[should_panic(expected = "enable_metrics_schedule_latency_histogram")]
+fn reading_a_histogram_the_runtime_does_not_keep_says_how_to_keep_it() {
+    let rt = runtime::Builder::new_current_thread().build().unwrap();
+    let m = rt.handle().metrics();
+    assert!(!m.schedule_latency_histogram_enabled());
+    assert_eq!(m.schedule_latency_histogram_num_buckets(), 0);
+    m.schedule_latency_histogram_bucket_count(0, 0);
 }

@@ -87,7 +87,11 @@ both_flavors!(named_pending_tasks_are_listed_until_joined, |rt| {
                 shown.starts_with(&format!("Task#{} \"fetch-{i}\" idle, spawned at ", t.id())),
                 "{shown}"
             );
-            assert!(shown.ends_with(", 1 poll"), "{shown}");
+            // `pending()` is not the runtime's: the dump says so.
+            assert!(
+                shown.contains(", 1 poll, waiting on something the runtime does not own"),
+                "{shown}"
+            );
         }
         let dump = runtime::Handle::current().dump().to_string();
         assert!(dump.starts_with("5 live tasks:\n"), "{dump}");

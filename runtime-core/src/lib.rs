@@ -11,6 +11,8 @@
 /// root, included here so that rustdoc checks its links.
 #[doc = include_str!("../../ARCHITECTURE.md")]
 mod architecture {}
+#[cfg(feature = "console")]
+mod console;
 mod contain;
 mod context;
 mod coop;
@@ -35,7 +37,7 @@ pub mod time;
 pub mod tower;
 
 pub use runtime::{
-    Builder, EnterGuard, Handle, RunForever, Runtime, RuntimeMetrics, TryCurrentError,
+    Builder, EnterGuard, Handle, RunForever, Runtime, RuntimeMetrics, TaskMeta, TryCurrentError,
 };
 
 // tokio's macros, re-exported: none needs tokio's runtime (`select!`'s

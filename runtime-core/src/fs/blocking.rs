@@ -1,6 +1,7 @@
 //! How a file operation reaches the blocking pool: through the runtime of
 //! the thread that polls it, or an `io::Error` where there is none.
 
+use crate::task::waits::{self, WaitOn};
 use crate::task::JoinError;
 use crate::{Handle, TryCurrentError};
 use std::io;
@@ -13,13 +14,15 @@ pub(super) fn runtime() -> io::Result<Handle> {
 }
 
 /// Runs `f` on the current runtime's blocking pool and returns its result.
-pub(super) async fn asyncify<F, T>(f: F) -> io::Result<T>
+/// `what` is what a dump says the waiting task waits on:
+/// `I/O on the blocking pool (fs::read)`.
+pub(super) async fn asyncify<F, T>(what: &'static str, f: F) -> io::Result<T>
 where
     F: FnOnce() -> io::Result<T> + Send + 'static,
     T: Send + 'static,
 {
-    runtime()?
-        .spawn_blocking(f)
+    let job = runtime()?.spawn_blocking(f);
+    waits::waiting_on(WaitOn::Label(what), job)
         .await
         .unwrap_or_else(|e| Err(join_error(e)))
 }

@@ -47,7 +47,11 @@ impl DirEntry {
     /// pool).
     pub async fn metadata(&self) -> io::Result<Metadata> {
         let std = self.std.clone();
-        asyncify(move || std.metadata()).await
+        asyncify(
+            "I/O on the blocking pool (fs::DirEntry::metadata)",
+            move || std.metadata(),
+        )
+        .await
     }
 
     /// File, directory or symlink (not following it).
@@ -56,7 +60,11 @@ impl DirEntry {
             return Ok(file_type);
         }
         let std = self.std.clone();
-        asyncify(move || std.file_type()).await
+        asyncify(
+            "I/O on the blocking pool (fs::DirEntry::file_type)",
+            move || std.file_type(),
+        )
+        .await
     }
 }
 

@@ -38,6 +38,7 @@ use super::buf::{Buf, MAX_BUF};
 use super::OpenOptions;
 use crate::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use crate::sync::Mutex;
+use crate::task::waits::{self, WaitOn};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::fs::{File as StdFile, Metadata, Permissions};
@@ -221,7 +222,7 @@ impl File {
         let mut inner = self.inner.lock().await;
         inner.idle().await?;
         let std = self.std.clone();
-        asyncify(move || op(&std)).await
+        asyncify("I/O on the blocking pool (fs::File)", move || op(&std)).await
     }
 }
 
@@ -232,7 +233,11 @@ impl Inner {
         let State::Busy(job) = &mut self.state else {
             return Poll::Ready(Ok(Done::Nothing));
         };
-        let (res, buf) = match ready!(Pin::new(job).poll(cx)) {
+        let Poll::Ready(done) = Pin::new(job).poll(cx) else {
+            waits::record(WaitOn::Label("I/O on the blocking pool (fs::File)"));
+            return Poll::Pending;
+        };
+        let (res, buf) = match done {
             Ok(finished) => finished,
             Err(e) => {
                 self.state = State::Idle(Buf::default());

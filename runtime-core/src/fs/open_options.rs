@@ -82,9 +82,12 @@ impl OpenOptions {
     /// Opens `path` with these options, on the blocking pool.
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let (options, path) = (self.0.clone(), path.as_ref().to_owned());
-        asyncify(move || options.open(path))
-            .await
-            .map(File::from_std)
+        asyncify(
+            "I/O on the blocking pool (fs::OpenOptions::open)",
+            move || options.open(path),
+        )
+        .await
+        .map(File::from_std)
     }
 }
 

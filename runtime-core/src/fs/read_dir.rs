@@ -1,5 +1,6 @@
 use super::blocking::{self, asyncify};
 use super::DirEntry;
+use crate::task::waits::{self, WaitOn};
 use crate::task::JoinHandle;
 use futures_core::Stream;
 use std::collections::VecDeque;
@@ -29,7 +30,10 @@ const CHUNK: usize = 32;
 /// ```
 pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     let path = path.as_ref().to_owned();
-    let chunk = asyncify(move || Ok(Chunk::first(std::fs::read_dir(path)?))).await?;
+    let chunk = asyncify("I/O on the blocking pool (fs::read_dir)", move || {
+        Ok(Chunk::first(std::fs::read_dir(path)?))
+    })
+    .await?;
     Ok(ReadDir(State::Idle(chunk)))
 }
 
@@ -112,6 +116,7 @@ impl ReadDir {
                 State::Busy(mut job) => match Pin::new(&mut job).poll(cx) {
                     Poll::Pending => {
                         self.0 = State::Busy(job);
+                        waits::record(WaitOn::Label("I/O on the blocking pool (fs::ReadDir)"));
                         return Poll::Pending;
                     }
                     Poll::Ready(Ok(chunk)) => self.0 = State::Idle(chunk),

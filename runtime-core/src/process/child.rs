@@ -3,6 +3,7 @@
 use super::reap::{self, Reaper};
 use super::{ChildStderr, ChildStdin, ChildStdout};
 use crate::io::AsyncReadExt;
+use crate::task::waits::{self, WaitOn};
 use std::fmt;
 use std::io;
 use std::process::{ExitStatus, Output};
@@ -100,7 +101,8 @@ impl Child {
         match &mut self.child {
             State::Done(status) => Ok(*status),
             State::Running(r) => {
-                let status = r.reaper.wait(&mut r.std).await?;
+                let child = WaitOn::Child(r.std.id());
+                let status = waits::waiting_on(child, r.reaper.wait(&mut r.std)).await?;
                 self.child = State::Done(status);
                 Ok(status)
             }

@@ -59,6 +59,11 @@ const WAKER_TOKEN: usize = usize::MAX;
 /// Indices at or above this are never given out (see `WAKER_TOKEN`).
 const INDEX_LIMIT: usize = INDEX_MASK - 1;
 
+/// A token's slab index and generation.
+pub(crate) fn split_token(token: usize) -> (usize, usize) {
+    (token & INDEX_MASK, token >> INDEX_BITS)
+}
+
 /// The poller: owned by the thread parked on it.
 pub(crate) struct Driver {
     poll: sys::Poll,
@@ -81,8 +86,8 @@ pub(crate) struct Handle {
 }
 
 struct Registrations {
-    /// Live resources: `(generation, slot)`.
-    slab: slab::Slab<(usize, Arc<ScheduledIo>)>,
+    /// Live resources.
+    slab: slab::Slab<Reg>,
     /// The generation the next registration gets (wrapping).
     next_generation: usize,
     /// Set by shutdown: no resource registers afterwards.
@@ -91,6 +96,17 @@ struct Registrations {
     /// ([`Handle::enable_self_pipe`]). Set under this lock before the pipe
     /// is registered with the OS, so every turn that sees its event knows it.
     self_pipe: Option<usize>,
+}
+
+/// One live resource.
+struct Reg {
+    generation: usize,
+    io: Arc<ScheduledIo>,
+    /// Its descriptor, open while it is registered (its owner deregisters
+    /// before closing it): what a dump asks the OS about.
+    fd: RawFd,
+    /// What it is, for dumps: `TcpStream`, `pipe`...
+    kind: &'static str,
 }
 
 impl Driver {
@@ -136,11 +152,11 @@ impl Driver {
                     return;
                 }
                 self_pipe |= Some(token) == regs.self_pipe;
-                let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
+                let (index, generation) = split_token(token);
                 match regs.slab.get(index) {
-                    Some((g, io)) if *g == generation => {
-                        io.set_readiness(tick, ready);
-                        io.take_wakers(ready, wakers);
+                    Some(reg) if reg.generation == generation => {
+                        reg.io.set_readiness(tick, ready);
+                        reg.io.take_wakers(ready, wakers);
                         delivered += 1;
                     }
                     // Deregistered, maybe reused: a stale event.
@@ -169,13 +185,15 @@ pub(crate) struct Turn {
 }
 
 impl Handle {
-    /// Registers `fd` for `interest` (edge-triggered, once for its life).
+    /// Registers `fd` for `interest` (edge-triggered, once for its life);
+    /// `kind` says what it is, for dumps.
     pub(crate) fn register(
         &self,
         fd: RawFd,
         interest: Interest,
+        kind: &'static str,
     ) -> io::Result<(Arc<ScheduledIo>, usize)> {
-        let (io, token) = self.insert(&mut lock(&self.registrations))?;
+        let (io, token) = self.insert(&mut lock(&self.registrations), fd, kind)?;
         if let Err(e) = self.registry.register(fd, token, interest) {
             self.release(token);
             return Err(e);
@@ -184,14 +202,24 @@ impl Handle {
     }
 
     /// A new slot in the slab, and its token.
-    fn insert(&self, regs: &mut Registrations) -> io::Result<(Arc<ScheduledIo>, usize)> {
+    fn insert(
+        &self,
+        regs: &mut Registrations,
+        fd: RawFd,
+        kind: &'static str,
+    ) -> io::Result<(Arc<ScheduledIo>, usize)> {
         if regs.is_shutdown {
             return Err(shut_down_error());
         }
         let generation = regs.next_generation & (usize::MAX >> INDEX_BITS);
         regs.next_generation = regs.next_generation.wrapping_add(1);
         let io = Arc::new(ScheduledIo::default());
-        let index = regs.slab.insert((generation, io.clone()));
+        let index = regs.slab.insert(Reg {
+            generation,
+            io: io.clone(),
+            fd,
+            kind,
+        });
         if index >= INDEX_LIMIT {
             regs.slab.remove(index);
             return Err(io::Error::other(
@@ -213,7 +241,7 @@ impl Handle {
             if regs.self_pipe.is_some() {
                 return Ok(false);
             }
-            let (_, token) = self.insert(&mut regs)?;
+            let (_, token) = self.insert(&mut regs, fd, "self-pipe")?;
             regs.self_pipe = Some(token);
             token
         };
@@ -235,11 +263,11 @@ impl Handle {
 
     /// Frees the slot of `token`, if it is still that registration's.
     pub(crate) fn release(&self, token: usize) {
-        let (index, generation) = (token & INDEX_MASK, token >> INDEX_BITS);
+        let (index, generation) = split_token(token);
         let removed = {
             let mut regs = lock(&self.registrations);
             match regs.slab.get(index) {
-                Some((g, _)) if *g == generation => {
+                Some(reg) if reg.generation == generation => {
                     let removed = regs.slab.remove(index);
                     self.sources.store(regs.slab.len(), Relaxed);
                     Some(removed)
@@ -268,13 +296,34 @@ impl Handle {
         let (ios, self_pipe): (Vec<Arc<ScheduledIo>>, bool) = {
             let mut regs = lock(&self.registrations);
             regs.is_shutdown = true;
-            let ios = regs.slab.iter().map(|(_, (_, io))| io.clone()).collect();
+            let ios = regs.slab.iter().map(|(_, reg)| reg.io.clone()).collect();
             (ios, regs.self_pipe.is_some())
         };
         for io in ios {
             io.shutdown();
         }
         self_pipe
+    }
+
+    /// What the resource of token `index` is, for a dump — `TcpStream
+    /// 127.0.0.1:5000 → 127.0.0.1:40312` — if it is still registered with a
+    /// generation whose low `generation_bits` are `generation` (so that a
+    /// reused index is not taken for it).
+    pub(crate) fn describe(
+        &self,
+        index: usize,
+        generation: usize,
+        generation_bits: u32,
+    ) -> Option<String> {
+        let regs = lock(&self.registrations);
+        let reg = regs.slab.get(index)?;
+        let mask = (1usize << generation_bits) - 1;
+        if reg.generation & mask != generation & mask {
+            return None;
+        }
+        // Under the lock: the descriptor stays open (and this resource's)
+        // while it is registered.
+        Some(describe_fd(reg.fd, reg.kind))
     }
 
     /// Has the runtime shut down?
@@ -308,6 +357,40 @@ impl Handle {
     #[cfg(all(test, loom))]
     pub(crate) fn observed(&self) -> (usize, Option<Option<std::time::Duration>>) {
         self.registry.observed()
+    }
+}
+
+/// `kind` and, for a socket, its addresses: `TcpStream 127.0.0.1:5000 →
+/// 127.0.0.1:40312`. `fd` must be open.
+fn describe_fd(fd: RawFd, kind: &'static str) -> String {
+    use std::os::fd::BorrowedFd;
+    // SAFETY: the caller guarantees `fd` is open for this call (the
+    // registrations lock is held, and its owner closes it only after
+    // deregistering, which takes that lock).
+    let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    let sock = socket2::SockRef::from(&fd);
+    let show = |a: socket2::SockAddr| match (a.as_socket(), a.as_pathname()) {
+        (Some(a), _) => a.to_string(),
+        (None, Some(p)) => p.display().to_string(),
+        (None, None) => "(unnamed)".to_owned(),
+    };
+    match (sock.local_addr(), sock.peer_addr()) {
+        (Ok(l), Ok(p)) => format!("{kind} {} → {}", show(l), show(p)),
+        (Ok(l), Err(_)) => format!("{kind} {}", show(l)),
+        // Not a socket (a pipe, a pidfd), or one the OS no longer names.
+        (Err(_), _) => kind.to_owned(),
+    }
+}
+
+/// What a resource of type `E` is called in dumps: the type's own name
+/// (`TcpStream`, `UdpSocket`, ...), `pipe` for a child's stdio.
+pub(crate) fn resource_kind<E>() -> &'static str {
+    let full = std::any::type_name::<E>();
+    let path = full.split('<').next().unwrap_or(full);
+    match path.rsplit("::").next().unwrap_or(path) {
+        "Sender" | "Receiver" => "pipe",
+        "OwnedFd" => "descriptor",
+        name => name,
     }
 }
 

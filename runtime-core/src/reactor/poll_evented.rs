@@ -48,7 +48,12 @@ impl<E: AsRawFd> PollEvented<E> {
         if let Some(r) = self.registration.get() {
             return Ok(r);
         }
-        let reg = Registration::new(handle, self.get_ref().as_raw_fd(), self.interest)?;
+        let reg = Registration::with_kind(
+            handle,
+            self.get_ref().as_raw_fd(),
+            self.interest,
+            super::resource_kind::<E>(),
+        )?;
         Ok(self.registration.get_or_init(|| reg))
     }
 

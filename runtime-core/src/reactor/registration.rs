@@ -12,6 +12,7 @@ use super::{shut_down_error, Direction, Handle, ReadyEvent, ScheduledIo};
 use crate::coop;
 use crate::io::Interest;
 use crate::loom::Arc;
+use crate::task::waits::{self, WaitOn};
 use std::future::Future;
 use std::io;
 use std::os::fd::RawFd;
@@ -26,12 +27,23 @@ pub(crate) struct Registration {
 
 impl Registration {
     /// Registers `fd` with the driver of `handle`.
+    #[cfg(test)]
     pub(crate) fn new(
         handle: Arc<Handle>,
         fd: RawFd,
         interest: Interest,
     ) -> io::Result<Registration> {
-        let (shared, token) = handle.register(fd, interest)?;
+        Registration::with_kind(handle, fd, interest, "resource")
+    }
+
+    /// Registers `fd`, a `kind` (`TcpStream`...), with the driver of `handle`.
+    pub(crate) fn with_kind(
+        handle: Arc<Handle>,
+        fd: RawFd,
+        interest: Interest,
+        kind: &'static str,
+    ) -> io::Result<Registration> {
+        let (shared, token) = handle.register(fd, interest, kind)?;
         Ok(Registration {
             handle,
             shared,
@@ -47,7 +59,10 @@ impl Registration {
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let ev = ready!(self.shared.poll_ready(cx, direction));
+        let Poll::Ready(ev) = self.shared.poll_ready(cx, direction) else {
+            waits::record(self.wait_on(direction.interest()));
+            return Poll::Pending;
+        };
         if ev.is_shutdown {
             return Poll::Ready(Err(shut_down_error()));
         }
@@ -131,7 +146,20 @@ impl Registration {
             shared: &self.shared,
             interest,
             key: None,
+            wait: self.wait_on(interest),
         }
+    }
+
+    /// The driver's token for this resource.
+    #[cfg(test)]
+    pub(crate) fn token(&self) -> usize {
+        self.token
+    }
+
+    /// What a task waiting for `interest` on this resource waits on.
+    fn wait_on(&self, interest: Interest) -> WaitOn {
+        let (index, generation) = super::split_token(self.token);
+        WaitOn::io(index, generation, interest)
     }
 
     /// Forgets readiness an operation found stale (`WouldBlock`).
@@ -166,6 +194,8 @@ pub(crate) struct Readiness<'a> {
     interest: Interest,
     /// Our entry in the slot's waiter list, while registered.
     key: Option<usize>,
+    /// What the task waits on while this is pending.
+    wait: WaitOn,
 }
 
 impl Future for Readiness<'_> {
@@ -174,9 +204,13 @@ impl Future for Readiness<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let coop = ready!(coop::poll_proceed(cx));
         let this = &mut *self;
-        let ev = ready!(this
+        let Poll::Ready(ev) = this
             .shared
-            .poll_ready_waiter(cx, this.interest, &mut this.key));
+            .poll_ready_waiter(cx, this.interest, &mut this.key)
+        else {
+            waits::record(this.wait);
+            return Poll::Pending;
+        };
         coop.made_progress();
         if ev.is_shutdown {
             return Poll::Ready(Err(shut_down_error()));

@@ -156,3 +156,30 @@ fn many_readiness_waiters_are_all_woken() {
         }
     }
 }
+
+#[test]
+fn a_resource_is_described_by_its_kind_and_addresses_while_registered() {
+    use super::resource_kind;
+    assert_eq!(resource_kind::<std::net::TcpStream>(), "TcpStream");
+    assert_eq!(resource_kind::<mio::unix::pipe::Receiver>(), "pipe");
+    let (_driver, handle) = Driver::new().unwrap();
+    let handle = Arc::new(handle);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let reg = Registration::with_kind(
+        handle.clone(),
+        listener.as_raw_fd(),
+        Interest::READABLE,
+        resource_kind::<std::net::TcpListener>(),
+    )
+    .unwrap();
+    let (index, generation) = super::split_token(reg.token());
+    assert_eq!(
+        handle.describe(index, generation, 8).as_deref(),
+        Some(&*format!("TcpListener {addr}"))
+    );
+    // Another generation's record does not name it.
+    assert_eq!(handle.describe(index, generation + 1, 8), None);
+    reg.deregister(listener.as_raw_fd()).unwrap();
+    assert_eq!(handle.describe(index, generation, 8), None);
+}

@@ -45,6 +45,7 @@ impl Handle {
 
     /// Runs a blocking closure on this runtime's blocking pool; see
     /// [`crate::spawn_blocking`].
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -98,15 +99,20 @@ impl Handle {
     /// as [`task::all_tasks`](crate::task::all_tasks), which asks the
     /// current runtime. To print it, use [`dump`](Self::dump).
     pub fn tasks(&self) -> Vec<TaskInfo> {
-        self.inner.registry().snapshot()
+        let mut tasks = self.inner.registry().snapshot();
+        TaskInfo::describe_waits(&mut tasks, &self.inner);
+        tasks
     }
 
     /// The live tasks as a report to print (or log), one line each — for
-    /// people, where [`tasks`](Self::tasks) is for code:
+    /// people, where [`tasks`](Self::tasks) is for code. An idle task says
+    /// what it waits on ([`TaskInfo::waiting_on`]), a scheduled one how
+    /// long ago it was woken ([`TaskInfo::since_woken`]):
     /// ```text
-    /// 2 live tasks:
-    ///   Task#12 "fetch-1" idle, spawned at src/main.rs:14:5, 3 polls
-    ///   Task#13 "fetch-2" scheduled, spawned at src/main.rs:14:5, 1 poll
+    /// 3 live tasks:
+    ///   Task#12 "fetch-1" idle, spawned at src/main.rs:14:5, 3 polls, waiting on readable on TcpStream 127.0.0.1:40312 → 127.0.0.1:5000
+    ///   Task#13 "fetch-2" scheduled, spawned at src/main.rs:14:5, 1 poll, woken 3 ms ago
+    ///   Task#14 "ticker" idle, spawned at src/main.rs:20:5, 9 polls, waiting on sleep until +1.2 s (at src/main.rs:22:13)
     /// ```
     pub fn dump(&self) -> TaskDump {
         TaskDump(self.tasks())
@@ -145,6 +151,12 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _enter = context::enter_runtime(self.inner.clone());
+        // tokio-console lists the future as a task of kind `block_on`.
+        #[cfg(feature = "console")]
+        let future = tracing::Instrument::instrument(
+            future,
+            crate::console::task_span("block_on", None, None, std::panic::Location::caller()),
+        );
         self.inner.block_on(future)
     }
 

@@ -143,6 +143,75 @@ impl RuntimeMetrics {
         std::time::Duration::from_nanos(self.worker(i).busy_ns.load(Relaxed))
     }
 
+    /// Whether the runtime keeps a schedule-latency histogram
+    /// ([`Builder::enable_metrics_schedule_latency_histogram`](crate::Builder::enable_metrics_schedule_latency_histogram)).
+    pub fn schedule_latency_histogram_enabled(&self) -> bool {
+        self.handle.common().config.schedule_latency
+    }
+
+    /// Buckets of the schedule-latency histogram (0 if it is not kept):
+    /// bucket 0 counts latencies below 1 µs, bucket `i` those from
+    /// 2<sup>i-1</sup> µs to 2<sup>i</sup> µs, the last one everything from
+    /// 2<sup>22</sup> µs (4.2 s) on
+    /// ([`schedule_latency_histogram_bucket_range`](Self::schedule_latency_histogram_bucket_range)).
+    pub fn schedule_latency_histogram_num_buckets(&self) -> usize {
+        if self.schedule_latency_histogram_enabled() {
+            scheduler::LATENCY_BUCKETS
+        } else {
+            0
+        }
+    }
+
+    /// The latencies that bucket `bucket` of the schedule-latency histogram
+    /// counts (the last one's range ends at `Duration::MAX`).
+    ///
+    /// # Panics
+    /// If `bucket` is not below the number of buckets the histogram has
+    /// when kept (24).
+    pub fn schedule_latency_histogram_bucket_range(
+        &self,
+        bucket: usize,
+    ) -> std::ops::Range<std::time::Duration> {
+        scheduler::latency_bucket_range(bucket)
+    }
+
+    /// Polls of worker `worker` whose *schedule latency* — the time from
+    /// the task being woken (or spawned) to the start of the poll — fell in
+    /// bucket `bucket` (tokio 1.53's schedule-latency histogram).
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .enable_metrics_schedule_latency_histogram()
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async { runtime::spawn(async {}).await.unwrap() });
+    /// let m = rt.handle().metrics();
+    /// let polls: u64 = (0..m.schedule_latency_histogram_num_buckets())
+    ///     .map(|b| m.schedule_latency_histogram_bucket_count(0, b))
+    ///     .sum();
+    /// assert!(polls >= 1);
+    /// ```
+    ///
+    /// # Panics
+    /// If `worker >= num_workers()`, or `bucket` is out of range — every
+    /// bucket is, if the runtime keeps no histogram (build it with
+    /// [`Builder::enable_metrics_schedule_latency_histogram`](crate::Builder::enable_metrics_schedule_latency_histogram)).
+    pub fn schedule_latency_histogram_bucket_count(&self, worker: usize, bucket: usize) -> u64 {
+        let Some(buckets) = &self.worker(worker).latency else {
+            panic!(
+                "this runtime keeps no schedule-latency histogram: build it with \
+                 `Builder::enable_metrics_schedule_latency_histogram()`"
+            );
+        };
+        assert!(
+            bucket < buckets.len(),
+            "bucket {bucket} out of range: the schedule-latency histogram has {} buckets",
+            buckets.len()
+        );
+        buckets[bucket].load(Relaxed)
+    }
+
     /// Tasks in worker `i`'s local queue (not counting its LIFO slot).
     pub fn worker_local_queue_depth(&self, i: usize) -> usize {
         self.worker(i); // checks `i`

@@ -15,6 +15,7 @@ mod id;
 mod metrics;
 pub(crate) mod reports;
 mod run_forever;
+mod task_hooks;
 #[cfg(feature = "tokio-bridge")]
 pub(crate) mod tokio_bridge;
 
@@ -26,6 +27,8 @@ pub use metrics::RuntimeMetrics;
 pub(crate) use reports::accept_paused as report_accept_paused;
 pub(crate) use reports::{unhandled_panic as report_unhandled_panic, Reports};
 pub use run_forever::RunForever;
+pub use task_hooks::TaskMeta;
+pub(crate) use task_hooks::{TaskCallback, TaskHooks};
 
 use crate::context;
 use crate::loom::thread::JoinHandle as ThreadHandle;

@@ -150,8 +150,8 @@ impl Reports {
 /// Reports a panic that nobody will retrieve. Not counted: also used by
 /// schedulers without counters (the loom models').
 pub(crate) fn unhandled_panic(task: &Header, error: &JoinError) {
-    let name = task.meta.name.as_deref().unwrap_or("");
-    let at = task.meta.spawned_at.to_string();
+    let name = task.name().unwrap_or("");
+    let at = task.spawned_at.to_string();
     let why = "and nobody will see it: its JoinHandle was dropped \
                (asyncio: \"Task exception was never retrieved\")";
     if nobody_listens() {

@@ -133,6 +133,7 @@ impl Shared {
     }
 
     fn push(&self, task: Notified, is_yield: bool) {
+        task::waits::stamp_woken(task.header(), self.common.config.schedule_latency);
         let rejected = {
             let mut q = lock(&self.queue);
             if q.closed {
@@ -256,6 +257,12 @@ impl Shared {
             }
         }
         let mut busy = Busy(self.metrics(), std::time::Instant::now());
+        task::waits::refresh_coarse();
+        // Tasks run since the coarse clock was last refreshed: refreshed
+        // every `EVENT_INTERVAL` of them, as a multi-thread worker does
+        // (a batch can be a single task, when tasks and the `block_on`
+        // future take turns).
+        let mut unrefreshed = 0;
         loop {
             if me.woken.swap(false, AcqRel) {
                 if let Poll::Ready(v) = coop::with_budget(|| future.as_mut().poll(cx)) {
@@ -271,6 +278,9 @@ impl Shared {
                         if self.common.config.watch_polls {
                             self.metrics().polling(task.id().as_u64());
                         }
+                        if self.common.config.schedule_latency {
+                            self.metrics().record_latency(task.header());
+                        }
                         task.run();
                     }
                     Next::Yielded => {
@@ -283,6 +293,11 @@ impl Shared {
             }
             // Reset after the batch, not after each poll.
             self.metrics().not_polling();
+            unrefreshed += ran;
+            if unrefreshed >= EVENT_INTERVAL as usize {
+                unrefreshed = 0;
+                task::waits::refresh_coarse();
+            }
             let woke = self.common.driver.maintain();
             self.driver_turned();
             if woke || yielded {
@@ -326,6 +341,7 @@ impl Shared {
         self.parker.park_on(driver, max);
         WorkerMetrics::bump(&self.metrics().park_unpark);
         super::watchdog::wake(&self.common);
+        task::waits::refresh_coarse();
         *busy_since = std::time::Instant::now();
     }
 
@@ -354,5 +370,9 @@ impl Schedule for Shared {
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
         self.common.reports.unhandled_panic(task, error);
+    }
+
+    fn hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        self.common.config.task_hooks.as_deref()
     }
 }

@@ -20,7 +20,7 @@ pub(crate) mod queue;
 pub(crate) mod watchdog;
 mod worker_metrics;
 
-pub(crate) use worker_metrics::WorkerMetrics;
+pub(crate) use worker_metrics::{latency_bucket_range, WorkerMetrics, LATENCY_BUCKETS};
 
 use crate::coop;
 use crate::driver::Driver;
@@ -75,6 +75,8 @@ pub(crate) struct Config {
     pub(crate) blocking: runtime_blocking::BlockingPool,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
+    /// The task hooks (`Builder::on_task_spawn`...), if any is set.
+    pub(crate) task_hooks: Option<std::sync::Arc<crate::runtime::TaskHooks>>,
     /// Slow-poll reports or the rescue of stuck workers are on: workers
     /// publish the task they are polling (`WorkerMetrics::current_task`)
     /// for the watchdog. Off, they skip even that store, so with both
@@ -92,6 +94,10 @@ pub(crate) struct Config {
     /// Multi-thread: a woken task queues behind the others instead of
     /// running next (`Builder::disable_lifo_slot`).
     pub(crate) disable_lifo_slot: bool,
+    /// `Builder::enable_metrics_schedule_latency_histogram`: tasks are
+    /// stamped with the precise clock when queued, and each worker adds
+    /// the time from that stamp to the poll to its histogram.
+    pub(crate) schedule_latency: bool,
     /// `Builder::name`.
     pub(crate) name: Option<std::sync::Arc<str>>,
     pub(crate) id: crate::runtime::Id,
@@ -111,11 +117,13 @@ impl Config {
             blocking,
             on_thread_start: None,
             on_thread_stop: None,
+            task_hooks: None,
             watch_polls: false,
             stall_threshold: None,
             max_rescue_threads: DEFAULT_MAX_RESCUE_THREADS,
             global_queue_interval: EVENT_INTERVAL,
             disable_lifo_slot: false,
+            schedule_latency: false,
             name: None,
             id: crate::runtime::Id::next(),
             #[cfg(feature = "tokio-bridge")]
@@ -174,13 +182,15 @@ impl Common {
     /// current-thread flavor, which has one worker's counters but no
     /// worker threads).
     pub(crate) fn new(num_workers: usize, config: Config) -> std::io::Result<Common> {
+        // The first tasks are stamped before any thread of ours ran.
+        crate::task::waits::refresh_coarse();
         Ok(Common {
             registry: Registry::new(num_workers),
             driver: Driver::new(config.start_paused)?,
             reports: Reports::default(),
             stop: tokio::sync::Notify::new(),
             workers: (0..num_workers.max(1))
-                .map(|_| WorkerMetrics::default())
+                .map(|_| WorkerMetrics::new(config.schedule_latency))
                 .collect(),
             config,
             watch_dormant: AtomicBool::new(false),
@@ -244,6 +254,7 @@ impl Handle {
     /// Runs `f` on this runtime's blocking pool, inside this runtime's
     /// context (see [`in_context`]), counted in
     /// [`Common::blocking_in_flight`] until it has run or been dropped.
+    #[track_caller]
     pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> runtime_blocking::BlockingHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -258,6 +269,8 @@ impl Handle {
         let common = self.common();
         common.blocking_in_flight.fetch_add(1, Relaxed);
         let in_flight = InFlight(self.clone());
+        #[cfg(feature = "console")]
+        let f = crate::console::blocking(f);
         let f = in_context(self.clone(), f);
         common.blocking().spawn(move || {
             let _in_flight = in_flight;

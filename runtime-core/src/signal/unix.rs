@@ -171,6 +171,7 @@ impl Signal {
         if self.rt.is_shutdown() {
             return Poll::Ready(None);
         }
+        crate::task::waits::record(crate::task::waits::WaitOn::Signal(self.kind.as_raw_value()));
         Poll::Pending
     }
 

@@ -1,6 +1,7 @@
 //! `JoinHandle` and `AbortHandle`: the user's side of a task.
 
 use super::raw::RawTask;
+use super::waits::WaitOn;
 use super::{Id, JoinError};
 use crate::coop;
 use runtime_blocking::{BlockingAbortHandle, BlockingHandle};
@@ -144,7 +145,7 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn name(&self) -> Option<&str> {
         match &self.inner {
-            Inner::Task { raw, .. } => raw.header().meta.name.as_deref(),
+            Inner::Task { raw, .. } => raw.header().name(),
             Inner::Blocking(_) => None,
         }
     }
@@ -212,6 +213,11 @@ impl<T> Future for JoinHandle<T> {
         };
         if out.is_ready() {
             coop.made_progress();
+        } else {
+            super::waits::record(match &self.inner {
+                Inner::Task { raw, .. } => WaitOn::Join(raw.header().id),
+                Inner::Blocking(h) => WaitOn::Blocking(h.id()),
+            });
         }
         out
     }

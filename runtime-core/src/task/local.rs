@@ -127,6 +127,8 @@ struct Shared {
     waker: AtomicWaker,
     /// The set's live tasks, shut down (on the owner) when the set drops.
     registry: Registry,
+    /// The task hooks of the runtime the set was made in, if any.
+    hooks: Option<std::sync::Arc<crate::runtime::TaskHooks>>,
 }
 
 struct Queue {
@@ -254,6 +256,9 @@ impl LocalSet {
                 waker: AtomicWaker::new(),
                 // The shared shard only: one thread binds and removes.
                 registry: Registry::new(0),
+                hooks: crate::context::with_current(|h| {
+                    h.and_then(|h| h.common().config.task_hooks.clone())
+                }),
             }),
             _not_send: PhantomData,
         }
@@ -530,6 +535,7 @@ impl Shared {
     }
 
     fn push(&self, task: Notified) {
+        super::waits::stamp_woken(task.header(), false);
         let (rejected, wake) = {
             let mut q = lock(&self.queue);
             if q.closed {
@@ -602,4 +608,11 @@ impl Schedule for Shared {
     fn may_drop_futures_here(&self) -> bool {
         self.owner == thread_mark()
     }
+
+    fn hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        self.hooks.as_deref()
+    }
+
+    #[cfg(feature = "console")]
+    const KIND: &'static str = "local";
 }

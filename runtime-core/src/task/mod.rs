@@ -113,6 +113,7 @@ pub(crate) mod registry;
 pub(crate) mod state;
 mod task_local;
 mod unconstrained;
+pub(crate) mod waits;
 pub(crate) mod waker;
 mod yield_now;
 
@@ -140,6 +141,7 @@ pub mod futures {
     pub use super::TaskLocalFuture;
 }
 
+use crate::runtime::TaskHooks;
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -214,6 +216,16 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
         report_unhandled_panic(task, error);
     }
+
+    /// What kind of task this scheduler runs, as tokio-console shows it
+    /// (`console.rs`): `task`, or `local` for a `LocalSet`'s.
+    #[cfg(feature = "console")]
+    const KIND: &'static str = "task";
+
+    /// The task hooks of the runtime these tasks belong to, if any is set.
+    fn hooks(&self) -> Option<&TaskHooks> {
+        None
+    }
 }
 
 pub(crate) fn report_unhandled_panic(task: &Header, error: &JoinError) {
@@ -283,6 +295,9 @@ impl Notified {
         // whose `Notified` reference the caller owns.
         Notified::from_raw(unsafe { RawTask::from_ptr(ptr) })
     }
+    pub(crate) fn header(&self) -> &Header {
+        self.0.header()
+    }
     /// Polls (or cancels) the task; consumes this reference.
     pub(crate) fn run(self) {
         ManuallyDrop::new(self).0.raw.run();
@@ -304,6 +319,11 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
+    if let Some(hooks) = scheduler.hooks() {
+        let raw = RawTask::new(future, scheduler.clone(), Id::next(), meta);
+        hooks.spawned(raw.header());
+        return bind(raw, registry, shard);
+    }
     let raw = RawTask::new(future, scheduler, Id::next(), meta);
     bind(raw, registry, shard)
 }
@@ -325,8 +345,12 @@ where
     F: Future + 'static,
     S: Schedule,
 {
+    let hooked = scheduler.hooks().is_some().then(|| scheduler.clone());
     // SAFETY: forwarded from the caller.
     let raw = unsafe { RawTask::new_local(future, scheduler, Id::next(), meta) };
+    if let Some(hooks) = hooked.as_deref().and_then(Schedule::hooks) {
+        hooks.spawned(raw.header());
+    }
     bind(raw, registry, shard)
 }
 

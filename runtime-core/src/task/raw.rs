@@ -31,7 +31,8 @@
 //! # The cell
 //!
 //! ```text
-//!  Cell<F, S> (repr C) ─┬─ Header    state word, vtable, id, name, spawn location, poll count
+//!  Cell<F, S> (repr C) ─┬─ Header    state word, vtable, id, name, spawn location, poll count,
+//!                       │            what it waits on
 //!                       ├─ scheduler Arc<S> (where a woken task goes)
 //!                       ├─ stage     Running(F) | Finished(Result<F::Output, JoinError>) | Consumed
 //!                       └─ join_waker Option<Waker>
@@ -49,8 +50,8 @@
 //!   completion, otherwise the completing thread (which drops the output).
 //!   Anyone may drop it in `dealloc`, when no other reference exists.
 //! * `join_waker`: as the numbered rules in [`super::state`] say.
-//! * `header` fields other than `state`, `polls` and `registry_slot` are
-//!   immutable after spawn.
+//! * `header` fields other than `state`, `polls`, `registry_slot` and
+//!   `wait` are immutable after spawn.
 //!
 //! # Freeing the cell: raw pointers, never a reference across the free
 //!
@@ -78,7 +79,7 @@ use runtime_blocking::{Id, JoinError};
 use std::any::Any;
 use std::future::Future;
 use std::mem;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe, Location};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
@@ -89,13 +90,69 @@ pub(crate) struct Header {
     pub(crate) state: State,
     vtable: &'static Vtable,
     pub(crate) id: Id,
-    pub(crate) meta: Meta,
+    /// The name, boxed with whatever else only some tasks have, so that an
+    /// unnamed task pays one word for it (the cell stays in malloc's fast
+    /// size class, see the test at the end).
+    pub(crate) extra: Option<Box<Extra>>,
+    pub(crate) spawned_at: &'static Location<'static>,
     /// Polls so far; written only by the thread holding `RUNNING`.
     pub(crate) polls: AtomicU64,
     /// Where this task is in the registry ([`super::registry`]): its slot, or a
     /// mark (not bound, arriving, gone); the module docs there say who
     /// writes it when.
     pub(crate) registry_slot: AtomicUsize,
+    /// What the task waits on, or when it was last woken (`waits.rs`, whose
+    /// module docs say who writes it when).
+    pub(crate) wait: AtomicU64,
+}
+
+/// The parts of a header that most tasks do not have.
+pub(crate) struct Extra {
+    pub(crate) name: Option<Box<str>>,
+    /// The task's `runtime.spawn` span, for tokio-console (`console.rs`);
+    /// only kept while enabled.
+    #[cfg(feature = "console")]
+    span: tracing::Span,
+}
+
+impl Extra {
+    /// The extra parts of a task named `name`, if it needs any.
+    fn new<S: Schedule>(
+        name: Option<Box<str>>,
+        id: Id,
+        spawned_at: &'static Location<'static>,
+    ) -> Option<Box<Extra>> {
+        #[cfg(feature = "console")]
+        {
+            let span =
+                crate::console::task_span(S::KIND, name.as_deref(), Some(id.as_u64()), spawned_at);
+            if name.is_none() && span.is_disabled() {
+                return None;
+            }
+            Some(Box::new(Extra { name, span }))
+        }
+        #[cfg(not(feature = "console"))]
+        {
+            let _ = (id, spawned_at);
+            name.map(|name| Box::new(Extra { name: Some(name) }))
+        }
+    }
+}
+
+impl Header {
+    /// The name given at spawn, if any.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.extra.as_ref().and_then(|e| e.name.as_deref())
+    }
+
+    /// The task's console span, if it has a live one.
+    #[cfg(feature = "console")]
+    pub(crate) fn span(&self) -> Option<&tracing::Span> {
+        self.extra
+            .as_ref()
+            .map(|e| &e.span)
+            .filter(|s| !s.is_disabled())
+    }
 }
 
 /// Functions for one concrete `Cell<F, S>`. Each takes a pointer to a live
@@ -171,14 +228,17 @@ impl RawTask {
         F: Future + 'static,
         S: Schedule,
     {
+        let Meta { name, spawned_at } = meta;
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
                 vtable: vtable::<F, S>(),
                 id,
-                meta,
+                extra: Extra::new::<S>(name, id, spawned_at),
+                spawned_at,
                 polls: AtomicU64::new(0),
                 registry_slot: AtomicUsize::new(super::registry::UNBOUND),
+                wait: AtomicU64::new(super::waits::SPAWNED),
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -383,12 +443,20 @@ where
 
         let polls = &self.header().polls;
         polls.store(polls.load(Relaxed) + 1, Relaxed);
+        let hooks = self.scheduler().hooks();
         let res = {
             let waker = waker_ref(&raw);
             let mut cx = Context::from_waker(&waker);
-            // `task::id()` / `task::current()` inside the poll; ends here.
+            // `task::id()` / `task::current()` inside the poll (and its
+            // hooks); ends here.
             let _current = context::enter_task(raw);
-            coop::with_budget(|| {
+            // The console counts a poll per entry into the task's span.
+            #[cfg(feature = "console")]
+            let _span = self.header().span().map(|s| s.clone().entered());
+            if let Some(hooks) = hooks {
+                hooks.before_poll(self.header());
+            }
+            let res = coop::with_budget(|| {
                 catch_unwind(AssertUnwindSafe(|| {
                     self.stage().with_mut(|stage| {
                         // SAFETY: we hold `RUNNING`, so we own the stage.
@@ -401,7 +469,11 @@ where
                         unsafe { Pin::new_unchecked(fut) }.poll(&mut cx)
                     })
                 }))
-            })
+            });
+            if let Some(hooks) = hooks {
+                hooks.after_poll(self.header());
+            }
+            res
         };
 
         match res {
@@ -457,6 +529,9 @@ where
     /// Stores the output, publishes `COMPLETE`, notifies the joiner, leaves
     /// the registry. Consumes the caller's reference (and the registry's).
     fn complete(self, out: Result<F::Output, JoinError>) {
+        if let Some(hooks) = self.scheduler().hooks() {
+            hooks.terminated(self.header());
+        }
         // Leave the registry first, so a joiner that sees the output never
         // sees the task still counted as alive. We still hold `RUNNING` and
         // our own reference, so nothing can free or claim the task meanwhile.

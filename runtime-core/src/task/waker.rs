@@ -46,21 +46,34 @@ unsafe fn task(ptr: *const ()) -> RawTask {
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned holds (or borrows) a reference.
     let task = unsafe { task(ptr) };
+    #[cfg(feature = "console")]
+    crate::console::waker_op(task.header(), "waker.clone");
     task.header().state.ref_inc();
     RawWaker::new(ptr, &VTABLE)
 }
 
 unsafe fn wake_by_val(ptr: *const ()) {
     // SAFETY: the waker holds a reference, which `wake_by_val` consumes.
-    unsafe { task(ptr) }.wake_by_val();
+    let task = unsafe { task(ptr) };
+    // Before the wake, which may free the cell. The console counts a wake
+    // as a wake and a drop.
+    #[cfg(feature = "console")]
+    crate::console::waker_op(task.header(), "waker.wake");
+    task.wake_by_val();
 }
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     // SAFETY: the waker holds or borrows a reference for this call.
-    unsafe { task(ptr) }.wake_by_ref();
+    let task = unsafe { task(ptr) };
+    #[cfg(feature = "console")]
+    crate::console::waker_op(task.header(), "waker.wake_by_ref");
+    task.wake_by_ref();
 }
 
 unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: the waker holds a reference, which it gives up here.
-    unsafe { task(ptr) }.drop_reference();
+    let task = unsafe { task(ptr) };
+    #[cfg(feature = "console")]
+    crate::console::waker_op(task.header(), "waker.drop");
+    task.drop_reference();
 }

@@ -194,12 +194,20 @@ fn loom_timer_insert_vs_driver_parking() {
         let waker = futures::task::noop_waker();
         let start = s.common.driver.time.clock.start();
         // A far timer, so the worker has something to sleep until.
-        let (far, _) = s.common.driver.time.insert(start + 2 * HOUR, &waker);
+        let (far, _) =
+            s.common
+                .driver
+                .time
+                .insert(start + 2 * HOUR, &waker, std::panic::Location::caller());
         assert!(far.is_some());
         let s2 = s.clone();
         let inserter = thread::spawn(move || {
             let waker = futures::task::noop_waker();
-            let (key, unpark) = s2.common.driver.time.insert(start + HOUR, &waker);
+            let (key, unpark) =
+                s2.common
+                    .driver
+                    .time
+                    .insert(start + HOUR, &waker, std::panic::Location::caller());
             assert!(key.is_some());
             Handle::Multi(s2).unpark_for_timer(unpark);
         });

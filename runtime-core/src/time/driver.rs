@@ -31,6 +31,7 @@ use super::wheel::{Key, Wheel, NEVER};
 use crate::loom::atomic::{AtomicU64, Ordering::*};
 use crate::loom::{lock, Mutex};
 use crate::reactor;
+use std::panic::Location;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -104,7 +105,13 @@ impl Driver {
     /// Registers a timer. `None` if it is already due (nothing to keep):
     /// its deadline is not after the clock's now, so `sleep(Duration::ZERO)`
     /// completes at once rather than at the next tick.
-    pub(crate) fn insert(&self, deadline: Instant, waker: &Waker) -> (Option<Key>, Unpark) {
+    /// `site`: where the timer's `Sleep` was made, for dumps ([`describe`](Self::describe)).
+    pub(crate) fn insert(
+        &self,
+        deadline: Instant,
+        waker: &Waker,
+        site: &'static Location<'static>,
+    ) -> (Option<Key>, Unpark) {
         if deadline <= self.clock.now() {
             return (None, Unpark::Nobody);
         }
@@ -122,7 +129,10 @@ impl Driver {
             inner.wheel.insert(tick, waker)
         };
         let key = match inserted {
-            Ok(key) => key,
+            Ok(key) => {
+                inner.wheel.set_site(key, site);
+                key
+            }
             Err(waker) => {
                 drop(inner);
                 drop(waker);
@@ -264,6 +274,23 @@ impl Driver {
             .wheel
             .next_expiration()
             .and_then(|t| self.tick_instant(t))
+    }
+
+    /// A queued timer, for a dump: its deadline and where its `Sleep` was
+    /// made, if `key` still holds a timer whose deadline tick ends in the
+    /// bits `tick` keeps (`mask`): a timer that fired, or was removed and
+    /// its key reused, is not taken for the one recorded.
+    pub(crate) fn describe(
+        &self,
+        key: Key,
+        tick: u64,
+        mask: u64,
+    ) -> Option<(Instant, Option<&'static Location<'static>>)> {
+        let (deadline, site) = lock(&self.inner).wheel.queued(key)?;
+        if deadline & mask != tick & mask {
+            return None;
+        }
+        Some((self.tick_instant(deadline)?, site))
     }
 
     /// Timers queued in the wheel.

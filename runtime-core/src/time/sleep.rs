@@ -2,8 +2,10 @@ use super::wheel::Key;
 use super::Instant;
 use crate::coop;
 use crate::scheduler;
+use crate::task::waits::{self, WaitOn};
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -20,17 +22,19 @@ use std::time::Duration;
 /// rt.block_on(runtime::time::sleep(Duration::from_millis(10)));
 /// assert!(start.elapsed() >= Duration::from_millis(10));
 /// ```
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let deadline = Instant::now()
         .checked_add(duration)
         .unwrap_or_else(Instant::far_future);
-    Sleep::new(deadline)
+    Sleep::new(deadline, Location::caller())
 }
 
 /// Waits until `deadline`; one that has already passed completes at the
 /// first poll.
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::new(deadline)
+    Sleep::new(deadline, Location::caller())
 }
 
 /// The future of [`sleep`] / [`sleep_until`]. Dropping it cancels the timer
@@ -38,6 +42,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     deadline: Instant,
     state: State,
+    /// Where it was made (`sleep`, `timeout`, `interval`...): what a dump
+    /// of a task waiting on it shows.
+    site: &'static Location<'static>,
 }
 
 enum State {
@@ -51,10 +58,11 @@ enum State {
 }
 
 impl Sleep {
-    fn new(deadline: Instant) -> Sleep {
+    pub(crate) fn new(deadline: Instant, site: &'static Location<'static>) -> Sleep {
         Sleep {
             deadline,
             state: State::Unbound,
+            site,
         }
     }
 
@@ -84,7 +92,9 @@ impl Sleep {
 
     /// Files the timer with `handle`'s driver. True if it is already due.
     fn register(&mut self, handle: scheduler::Handle, cx: &Context<'_>) -> bool {
-        let (key, unpark) = handle.time().insert(self.deadline.into_std(), cx.waker());
+        let (key, unpark) = handle
+            .time()
+            .insert(self.deadline.into_std(), cx.waker(), self.site);
         handle.unpark_for_timer(unpark);
         match key {
             None => true,
@@ -99,9 +109,18 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().poll_sleep(cx, true)
+    }
+}
+
+impl Sleep {
+    /// The sleep's poll. `record`: say, when pending, that the task waits
+    /// on this timer (`task::waits`); a `Timeout` does not, since its task
+    /// waits on the inner future (which recorded what that is).
+    pub(crate) fn poll_sleep(&mut self, cx: &mut Context<'_>, record: bool) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
-        let this = &mut *self;
+        let this = self;
         let fired = match &this.state {
             State::Done => true,
             State::Unbound => {
@@ -129,6 +148,10 @@ impl Future for Sleep {
             coop.made_progress();
             Poll::Ready(())
         } else {
+            if let (true, State::Registered { handle, key }) = (record, &this.state) {
+                let tick = handle.time().deadline_tick(this.deadline.into_std());
+                waits::record(WaitOn::Sleep { key: *key, tick });
+            }
             Poll::Pending
         }
     }

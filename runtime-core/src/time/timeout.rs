@@ -22,6 +22,7 @@ use std::time::Duration;
 ///     assert_eq!(time::timeout(Duration::from_secs(5), async { 1 }).await, Ok(1));
 /// });
 /// ```
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     let deadline = Instant::now()
         .checked_add(duration)
@@ -30,6 +31,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 }
 
 /// Like [`timeout`], with an absolute deadline.
+#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
@@ -67,7 +69,9 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Ok(v));
         }
-        let mut poll_deadline = || match Pin::new(&mut *this.sleep).poll(cx) {
+        // The task waits on the inner future (which recorded what that
+        // is, if it is the runtime's), not on this timer.
+        let mut poll_deadline = || match this.sleep.poll_sleep(cx, false) {
             Poll::Ready(()) => Poll::Ready(Err(Elapsed(()))),
             Poll::Pending => Poll::Pending,
         };

@@ -30,6 +30,7 @@
 //! Pure data structure: no locking, no clock. The driver owns it behind a mutex.
 
 use slab::Slab;
+use std::panic::Location;
 use std::task::Waker;
 
 const LEVELS: usize = 6;
@@ -54,6 +55,8 @@ enum Where {
 struct Entry {
     deadline: u64,
     waker: Option<Waker>,
+    /// Where its `Sleep` was made (for dumps), once set.
+    site: Option<&'static Location<'static>>,
     at: Where,
     prev: Key,
     next: Key,
@@ -125,12 +128,25 @@ impl Wheel {
         let key = self.entries.insert(Entry {
             deadline,
             waker: Some(waker),
+            site: None,
             at: Where::Fired,
             prev: NIL,
             next: NIL,
         });
         self.link(key);
         Ok(key)
+    }
+
+    /// Remembers where the timer of `key` was made.
+    pub(crate) fn set_site(&mut self, key: Key, site: &'static Location<'static>) {
+        self.entries[key].site = Some(site);
+    }
+
+    /// The deadline and site of `key`'s timer, if it is queued (not fired,
+    /// not free).
+    pub(crate) fn queued(&self, key: Key) -> Option<(u64, Option<&'static Location<'static>>)> {
+        let e = self.entries.get(key)?;
+        matches!(e.at, Where::Queued { .. }).then_some((e.deadline, e.site))
     }
 
     /// True once the entry's deadline was processed.

@@ -210,6 +210,7 @@ impl Shared {
     }
 
     pub(crate) fn schedule_task(&self, task: Notified, is_yield: bool) {
+        task::waits::stamp_woken(task.header(), self.common.config.schedule_latency);
         let rejected = worker::with_current(|cx| match cx {
             Some(cx) if std::ptr::eq(cx.shared(), self) => cx.schedule_local(task, is_yield),
             _ => Some(task),
@@ -298,5 +299,9 @@ impl Schedule for Shared {
 
     fn unhandled_panic(&self, task: &Header, error: &JoinError) {
         self.common.reports.unhandled_panic(task, error);
+    }
+
+    fn hooks(&self) -> Option<&crate::runtime::TaskHooks> {
+        self.common.config.task_hooks.as_deref()
     }
 }

@@ -243,6 +243,7 @@ impl WorkerCx {
                 // With the core not borrowed, so that the tasks woken here
                 // go to this worker's own queue.
                 self.metrics().not_polling();
+                crate::task::waits::refresh_coarse();
                 self.shared.common.driver.maintain();
                 self.with_core(|core| core.defer = None);
                 if maintenance {
@@ -326,8 +327,12 @@ impl WorkerCx {
         }
         let metrics = self.metrics();
         WorkerMetrics::bump(&metrics.polls);
-        if self.shared.common.config.watch_polls {
+        let config = &self.shared.common.config;
+        if config.watch_polls {
             metrics.polling(task.id().as_u64());
+        }
+        if config.schedule_latency {
+            metrics.record_latency(task.header());
         }
         task.run();
     }
@@ -405,6 +410,7 @@ impl WorkerCx {
             .park_worker(self.index, was_searching, || self.has_local_work());
         WorkerMetrics::bump(&metrics.park_unpark);
         crate::scheduler::watchdog::wake(&self.shared.common);
+        crate::task::waits::refresh_coarse();
         self.with_core(|core| {
             core.busy_since = Instant::now();
             if left == Unparked::Searching {
